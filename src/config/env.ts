@@ -1,0 +1,69 @@
+/**
+ * CONTINUUM_* environment variables. Each leaf key of the configuration has one variable: the key's
+ * path in UPPER_SNAKE_CASE (sessions.idleTtl -> CONTINUUM_SESSIONS_IDLE_TTL). Lists take JSON or a
+ * comma-separated string; mcp.tokens takes JSON ([{"token":"...","principal":"..."}]).
+ */
+export const ENV_KEYS: readonly string[] = [
+  'host',
+  'port',
+  'store',
+  'nodeId',
+  'region',
+  'server',
+  'mcp.path',
+  'mcp.allowedOrigins',
+  'mcp.allowedHosts',
+  'mcp.maxBodyBytes',
+  'mcp.tokens',
+  'sessions.idleTtl',
+  'sessions.liveIdle',
+  'sessions.maxLive',
+  'sessions.durable',
+  'events.retention',
+  'log.level',
+  'shutdownGrace',
+];
+
+const LIST_KEYS = new Set(['mcp.allowedOrigins', 'mcp.allowedHosts']);
+
+export function envName(key: string): string {
+  return 'CONTINUUM_' + key.replace(/\./g, '_').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function parseEnvValue(key: string, raw: string): unknown {
+  if (key === 'mcp.tokens') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new Error(`${envName(key)} must be JSON, e.g. [{"token":"...","principal":"alice"}]`);
+    }
+  }
+  if (LIST_KEYS.has(key)) {
+    const t = raw.trim();
+    if (t.startsWith('[')) return JSON.parse(t);
+    return t === '' ? [] : t.split(',').map((s) => s.trim());
+  }
+  if (key === 'sessions.durable') return !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
+  return raw;
+}
+
+/** The configuration keys set by the environment, as a nested object. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ENV_KEYS) {
+    const raw = env[envName(key)];
+    if (raw === undefined) continue;
+    setPath(out, key, parseEnvValue(key, raw));
+  }
+  return out;
+}
+
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+    node = node[p] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 500ms, 30s, 5m, 24h, or milliseconds)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const storeUrl = z
+  .string()
+  .refine((s) => /^(sqlite:|postgres(ql)?:\/\/)/.test(s), 'must start with sqlite: (e.g. sqlite:./.continuum/continuum.db) or postgres://');
+
+const token = z.object({
+  token: z.string().min(16, 'tokens must be at least 16 characters'),
+  principal: z.string().min(1),
+});
+
+/** The whole configuration. Every key has a default so `continuum up` runs with none given. */
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(8080),
+    store: storeUrl.default('sqlite:./.continuum/continuum.db'),
+    nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional(),
+    region: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').default('local'),
+    /** Module exporting a factory that returns an McpServer (default export or `createServer`). */
+    server: z.string().min(1).optional(),
+    mcp: z
+      .object({
+        path: z.string().startsWith('/').default('/mcp'),
+        /** Origins allowed besides loopback ones. "*" allows any (not recommended). */
+        allowedOrigins: z.array(z.string()).default([]),
+        /** Host header values allowed besides loopback ones when bound to loopback. */
+        allowedHosts: z.array(z.string()).default([]),
+        maxBodyBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+        /** Bearer tokens for /mcp; empty means no authentication. */
+        tokens: z.array(token).default([]),
+      })
+      .prefault({}),
+    sessions: z
+      .object({
+        /** A session unused this long ends (its id then gets 404). */
+        idleTtl: duration.prefault('24h'),
+        /** An in-memory server instance unused this long is released; the session stays in the store. */
+        liveIdle: duration.prefault('30s'),
+        /** At most this many sessions hold an in-memory server instance at once. */
+        maxLive: z.coerce.number().int().positive().default(10_000),
+        /** Persist sessions and SSE events. Off only for measuring the cost of durability. */
+        durable: z.boolean().default(true),
+      })
+      .prefault({}),
+    events: z
+      .object({
+        /** SSE events older than this are pruned; a client resuming later misses them. */
+        retention: duration.prefault('24h'),
+      })
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .prefault({}),
+    /** How long SIGTERM waits for in-flight requests before exiting. */
+    shutdownGrace: duration.prefault('10s'),
+  })
+  .strict();
+
+export type ContinuumConfig = z.output<typeof configSchema>;
+export type ContinuumConfigInput = z.input<typeof configSchema>;

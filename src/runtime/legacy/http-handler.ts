@@ -1,0 +1,144 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomId, type Random } from '../../core/random.js';
+import {
+  INVALID_REQUEST,
+  isJsonRpcMessage,
+  isRequest,
+  SERVER_ERROR,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+} from '../../protocol/jsonrpc.js';
+import { sendJson, sendRpcError } from '../http/reply.js';
+import { PostChannel } from './post-channel.js';
+import type { SessionEngine } from './session-engine.js';
+import type { DeliveryExtra } from './session-transport.js';
+import { formatEventId, parseEventId, SseWriter } from './sse.js';
+
+/** Protocol revision from which streams start with a priming event (SEP-1699). */
+const PRIMING_FROM = '2025-11-25';
+const SESSION_HEADER = 'mcp-session-id';
+
+export interface LegacyRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Parsed JSON body (POST only). */
+  body?: unknown;
+  principal: string | null;
+  extra: DeliveryExtra;
+}
+
+function accepts(req: IncomingMessage, type: string): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes(type) || accept.includes('*/*');
+}
+
+function sessionIdOf(req: IncomingMessage): string | undefined {
+  const v = req.headers[SESSION_HEADER];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Serves 2025-era Streamable HTTP (initialize, Mcp-Session-Id, GET streams, resumption, DELETE). */
+export class LegacyHttpHandler {
+  constructor(
+    private readonly engine: SessionEngine,
+    private readonly random: Random,
+  ) {}
+
+  async post(r: LegacyRequest): Promise<void> {
+    const { req, res } = r;
+    if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
+      return sendRpcError(res, 406, SERVER_ERROR, 'Not Acceptable: Accept must list application/json and text/event-stream');
+    }
+    const batch = Array.isArray(r.body);
+    const messages = (batch ? r.body : [r.body]) as unknown[];
+    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
+      return sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: body must be a JSON-RPC 2.0 message or a non-empty array of them');
+    }
+    const msgs = messages as JsonRpcMessage[];
+    const init = msgs.find((m) => isRequest(m) && m.method === 'initialize') as JsonRpcRequest | undefined;
+    if (init) {
+      if (msgs.length > 1) return sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: initialize must be sent alone');
+      const { session, response } = await this.engine.create(init, r.principal, r.extra);
+      return sendJson(res, 200, response, session ? { [SESSION_HEADER]: session.id } : {});
+    }
+    const session = await this.session(r);
+    if (!session) return;
+    const headers = { [SESSION_HEADER]: session.id };
+    if (!msgs.some(isRequest)) {
+      session.deliver(msgs, null, r.extra);
+      res.writeHead(202, headers).end();
+      return;
+    }
+    const streamId = `post:${randomId(this.random, 12)}`;
+    const channel = new PostChannel({
+      streamId,
+      res,
+      headers,
+      batch,
+      prime: session.record.protocolVersion >= PRIMING_FROM,
+      commit: (m) => this.engine.commit(session.id, streamId, m),
+      onDone: (c) => session.channelDone(c),
+    });
+    session.deliver(msgs, channel, r.extra);
+  }
+
+  async get(r: LegacyRequest): Promise<void> {
+    const { req, res } = r;
+    if (!accepts(req, 'text/event-stream')) {
+      return sendRpcError(res, 406, SERVER_ERROR, 'Not Acceptable: Accept must list text/event-stream');
+    }
+    const lastEventId = req.headers['last-event-id'];
+    const resumeFrom = typeof lastEventId === 'string' ? parseEventId(lastEventId) : null;
+    if (typeof lastEventId === 'string' && !resumeFrom) {
+      return sendRpcError(res, 400, SERVER_ERROR, `Bad Request: Last-Event-ID ${JSON.stringify(lastEventId)} was not issued by this server`);
+    }
+    const session = await this.session(r);
+    if (!session) return;
+    const headers = { [SESSION_HEADER]: session.id };
+    if (!resumeFrom) {
+      if (session.standalone.attached) {
+        return sendRpcError(res, 409, SERVER_ERROR, 'Conflict: a stream is already open for this session');
+      }
+      const writer = new SseWriter(res, headers);
+      if (session.record.protocolVersion >= PRIMING_FROM) writer.prime(formatEventId('standalone', this.engine.events.watermark));
+      session.standalone.open(writer);
+      return;
+    }
+    const read = (after: number) => this.engine.readEventsAfter(session.id, resumeFrom.streamId, after);
+    const writer = new SseWriter(res, headers);
+    if (resumeFrom.streamId === 'standalone') {
+      await session.standalone.resume(writer, resumeFrom.seq, read);
+      return;
+    }
+    const channel = session.channel(resumeFrom.streamId);
+    if (channel && !channel.done) {
+      await channel.output.resume(writer, resumeFrom.seq, read);
+      return;
+    }
+    // The request behind this stream finished (or its node died): replay what was committed, then end.
+    for (const e of await read(resumeFrom.seq)) writer.event(formatEventId(resumeFrom.streamId, e.seq), e.message);
+    writer.end();
+  }
+
+  async delete(r: LegacyRequest): Promise<void> {
+    const session = await this.session(r);
+    if (!session) return;
+    await this.engine.delete(session.id);
+    r.res.writeHead(200).end();
+  }
+
+  /** The request's session; answers 400 or 404 itself and returns null when there is none. */
+  private async session(r: LegacyRequest) {
+    const id = sessionIdOf(r.req);
+    if (!id) {
+      sendRpcError(r.res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+      return null;
+    }
+    const session = await this.engine.get(id, r.principal, r.extra);
+    if (!session) {
+      sendRpcError(r.res, 404, -32001, 'Session not found');
+      return null;
+    }
+    return session;
+  }
+}

@@ -1,0 +1,221 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import { randomId, type Random } from '../../core/random.js';
+import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import type { JsonObject, SessionPatch, SessionRecord, Store, StoredEvent } from '../../store/port.js';
+import { EventWriter } from './event-writer.js';
+import { LiveSession, type SessionHost } from './live-session.js';
+import type { ServerFactory } from './server-factory.js';
+import type { DeliveryExtra } from './session-transport.js';
+
+export interface SessionEngineOptions {
+  store: Store;
+  factory: ServerFactory;
+  clock: Clock;
+  random: Random;
+  nodeId: string;
+  log: Logger;
+  idleTtlMs: number;
+  liveIdleMs: number;
+  maxLive: number;
+  retentionMs: number;
+  onEventsCommitted?: (count: number, seconds: number) => void;
+  onSessionCreated?: () => void;
+  onSessionRestored?: () => void;
+}
+
+/**
+ * Owns the 2025-era sessions of one node: creates them (committed before the initialize response),
+ * finds them (in memory, or rebuilt from the store on any node), ends them (DELETE or idle expiry),
+ * and releases in-memory server instances that are idle, so idle sessions cost only their store row.
+ */
+export class SessionEngine implements SessionHost {
+  readonly live = new Map<string, LiveSession>();
+  readonly events: EventWriter;
+  private readonly loading = new Map<string, Promise<LiveSession | null>>();
+  /** Sessions used since the last flush, with when (to the second: expiry needs no finer). */
+  private readonly touched = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+  created = 0;
+  restored = 0;
+
+  constructor(private readonly o: SessionEngineOptions) {
+    this.events = new EventWriter(o.store, o.onEventsCommitted);
+  }
+
+  /** Starts the background sweeps (eviction, touch flush, expiry, retention). */
+  start(): void {
+    const every = (ms: number, fn: () => Promise<unknown> | void) => {
+      const t = setInterval(() => {
+        Promise.resolve(fn()).catch((err: Error) => this.o.log.warn({ err }, 'session sweep failed'));
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(Math.max(50, Math.min(1000, this.o.liveIdleMs / 2)), () => this.evictIdle());
+    every(Math.min(10_000, Math.max(100, this.o.idleTtlMs / 10)), () => this.flushTouches());
+    every(Math.min(60_000, Math.max(100, this.o.idleTtlMs / 10)), () => this.expireIdle());
+    every(Math.min(60_000, Math.max(1000, this.o.retentionMs / 10)), () => this.o.store.events.pruneEvents(this.o.clock.now() - this.o.retentionMs));
+  }
+
+  /**
+   * Runs `initialize` on a fresh server instance and commits the session before the caller sends the
+   * response. Returns the response (with the client's id) and the session when initialize succeeded.
+   */
+  async create(init: JsonRpcRequest, principal: string | null, extra: DeliveryExtra): Promise<{ session: LiveSession | null; response: JsonRpcResponse }> {
+    const now = this.o.clock.now();
+    const record: SessionRecord = {
+      id: randomId(this.o.random),
+      protocolVersion: '',
+      initializeRequest: { jsonrpc: '2.0', method: 'initialize', params: (init.params ?? {}) as JsonObject },
+      clientInfo: ((init.params as JsonObject | undefined)?.clientInfo as JsonObject | undefined) ?? null,
+      principal,
+      logLevel: null,
+      subscriptions: [],
+      createdBy: this.o.nodeId,
+      createdAt: now,
+      lastActiveAt: now,
+      version: 1,
+    };
+    const session = new LiveSession(record, this, now);
+    await session.connect(this.o.factory, extra);
+    const result = await session.call('initialize', init.params, extra);
+    const response: JsonRpcResponse = { ...result, id: init.id };
+    if (result.error) {
+      await session.close();
+      return { session: null, response };
+    }
+    record.protocolVersion = String((result.result as { protocolVersion?: string }).protocolVersion ?? '');
+    await this.o.store.sessions.createSession(record);
+    this.live.set(record.id, session);
+    this.created++;
+    this.o.onSessionCreated?.();
+    this.evictOverflow();
+    return { session, response };
+  }
+
+  /** The session for a request, or null (404): unknown, ended, expired, or bound to another principal. */
+  async get(id: string, principal: string | null, extra: DeliveryExtra): Promise<LiveSession | null> {
+    const cached = this.live.get(id);
+    if (cached) {
+      if (cached.record.principal !== principal) return null;
+      this.use(cached);
+      return cached;
+    }
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.load(id, extra).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    const session = await pending;
+    if (!session || session.record.principal !== principal) return null;
+    this.use(session);
+    return session;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const live = this.live.get(id);
+    this.live.delete(id);
+    this.touched.delete(id);
+    const existed = await this.o.store.sessions.deleteSession(id);
+    await live?.close();
+    return existed || live !== undefined;
+  }
+
+  readEventsAfter(sessionId: string, streamId: string, afterSeq: number): Promise<StoredEvent[]> {
+    return this.o.store.events.readEventsAfter(sessionId, streamId, afterSeq);
+  }
+
+  // SessionHost
+  commit(sessionId: string, streamId: string, message: JsonRpcMessage): Promise<number> {
+    return this.events.append({ sessionId, streamId, message: message as JsonObject }).then((e) => e.seq);
+  }
+
+  async persist(sessionId: string, patch: SessionPatch): Promise<void> {
+    const updated = await this.o.store.sessions.updateSession(sessionId, patch);
+    if (!updated) throw new Error('session no longer exists');
+  }
+
+  dropped(sessionId: string, message: JsonRpcMessage, reason: string): void {
+    this.o.log.debug({ sessionId, method: message.method, id: message.id }, `dropped server message: ${reason}`);
+  }
+
+  /** Ends every stream with a reconnect hint; work in flight continues (graceful drain). */
+  detachAll(retryMs: number): void {
+    for (const s of this.live.values()) s.detachStreams(retryMs);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.events.drain();
+    await this.flushTouches();
+    const sessions = [...this.live.values()];
+    this.live.clear();
+    await Promise.allSettled(sessions.map((s) => s.close()));
+  }
+
+  private async load(id: string, extra: DeliveryExtra): Promise<LiveSession | null> {
+    const record = await this.o.store.sessions.getSession(id);
+    if (!record) return null;
+    const now = this.o.clock.now();
+    if (record.lastActiveAt < now - this.o.idleTtlMs) {
+      await this.o.store.sessions.deleteSession(id);
+      return null;
+    }
+    const session = new LiveSession(record, this, now);
+    await session.connect(this.o.factory, extra);
+    await session.restore(extra);
+    this.live.set(id, session);
+    this.restored++;
+    this.o.onSessionRestored?.();
+    this.evictOverflow();
+    return session;
+  }
+
+  private use(session: LiveSession): void {
+    session.lastUsed = this.o.clock.now();
+    this.touched.set(session.id, Math.floor(session.lastUsed / 1000) * 1000);
+  }
+
+  async flushTouches(): Promise<void> {
+    if (this.touched.size === 0) return;
+    const bySecond = new Map<number, string[]>();
+    for (const [id, at] of this.touched) bySecond.set(at, [...(bySecond.get(at) ?? []), id]);
+    this.touched.clear();
+    for (const [at, ids] of bySecond) await this.o.store.sessions.touchSessions(ids, at);
+  }
+
+  async expireIdle(): Promise<void> {
+    await this.flushTouches();
+    const gone = await this.o.store.sessions.expireSessions(this.o.clock.now() - this.o.idleTtlMs);
+    for (const id of gone) {
+      const live = this.live.get(id);
+      this.live.delete(id);
+      await live?.close();
+    }
+    if (gone.length) this.o.log.info({ count: gone.length }, 'expired idle sessions');
+  }
+
+  /** Releases server instances of sessions idle longer than liveIdle; the sessions stay in the store. */
+  evictIdle(): void {
+    const cutoff = this.o.clock.now() - this.o.liveIdleMs;
+    for (const [id, s] of this.live) {
+      if (s.lastUsed < cutoff && !s.busy) {
+        this.live.delete(id);
+        void s.close();
+      }
+    }
+  }
+
+  private evictOverflow(): void {
+    if (this.live.size <= this.o.maxLive) return;
+    for (const [id, s] of this.live) {
+      if (this.live.size <= this.o.maxLive) break;
+      if (!s.busy) {
+        this.live.delete(id);
+        void s.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ContinuumConfig } from '../config/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { cryptoRandom, randomId, type Random } from '../core/random.js';
+import { createLogger, type Logger } from '../log/index.js';
+import { NodeMetrics } from '../metrics/index.js';
+import { createContinuumServer, type ContinuityStatus } from '../server/index.js';
+import { openStore } from '../store/index.js';
+import { MemoryStore } from '../store/memory/index.js';
+import type { Store } from '../store/port.js';
+import { VERSION } from '../version.js';
+import { createRouter } from './http/router.js';
+import { isLoopbackBind, TokenAuth } from './http/security.js';
+import { LegacyHttpHandler } from './legacy/http-handler.js';
+import type { ServerFactory } from './legacy/server-factory.js';
+import { SessionEngine } from './legacy/session-engine.js';
+import { createModernHandler, isV2Server } from './modern/index.js';
+import { createNotifier, type Notifier } from './notify.js';
+
+export interface NodeOptions {
+  config: ContinuumConfig;
+  /** The MCP server to serve; Continuum's own server when absent. */
+  factory?: ServerFactory;
+  clock?: Clock;
+  random?: Random;
+  log?: Logger;
+  /** An already open store (tests); otherwise opened from config.store. */
+  store?: Store;
+}
+
+/** Reconnect hint given to clients when a draining node closes their streams. */
+const DRAIN_RETRY_MS = 250;
+
+/** One Continuum node: store, session engine, HTTP surface, metrics and graceful shutdown. */
+export class ContinuumNode {
+  readonly nodeId: string;
+  readonly region: string;
+  readonly log: Logger;
+  readonly metrics: NodeMetrics;
+  private draining = false;
+  private stopped?: Promise<void>;
+  private readonly startedAt: number;
+  private httpServer!: HttpServer;
+  private engine!: SessionEngine;
+  private modern?: ReturnType<typeof createModernHandler>;
+  private durableStore!: Store;
+  /** Publish list changes and resource updates to clients of both protocol eras. */
+  notify!: Notifier;
+
+  private constructor(
+    private readonly o: NodeOptions,
+    private readonly clock: Clock,
+  ) {
+    const c = o.config;
+    this.nodeId = c.nodeId ?? `node-${randomId(o.random ?? cryptoRandom, 6)}`;
+    this.region = c.region;
+    this.log = o.log ?? createLogger(c.log.level, { node: this.nodeId, region: this.region });
+    this.metrics = new NodeMetrics({ node: this.nodeId, region: this.region });
+    this.startedAt = clock.now();
+  }
+
+  static async start(o: NodeOptions): Promise<ContinuumNode> {
+    const node = new ContinuumNode(o, o.clock ?? systemClock);
+    await node.init();
+    return node;
+  }
+
+  get url(): string {
+    const a = this.httpServer.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}${this.o.config.mcp.path}`;
+  }
+
+  get port(): number {
+    return (this.httpServer.address() as AddressInfo).port;
+  }
+
+  get sessionEngine(): SessionEngine {
+    return this.engine;
+  }
+
+  private async init(): Promise<void> {
+    const c = this.o.config;
+    const random = this.o.random ?? cryptoRandom;
+    this.durableStore = this.o.store ?? (await openStore(c.store, { clock: this.clock }));
+    await this.durableStore.migrate();
+    const sessionStore = c.sessions.durable ? this.durableStore : new MemoryStore(this.clock);
+    const factory: ServerFactory = this.o.factory ?? (() => createContinuumServer({ status: () => this.status() }));
+
+    this.engine = new SessionEngine({
+      store: sessionStore,
+      factory,
+      clock: this.clock,
+      random,
+      nodeId: this.nodeId,
+      log: this.log,
+      idleTtlMs: c.sessions.idleTtl,
+      liveIdleMs: c.sessions.liveIdle,
+      maxLive: c.sessions.maxLive,
+      retentionMs: c.events.retention,
+      onEventsCommitted: (n, s) => {
+        this.metrics.eventsCommitted.inc(n);
+        this.metrics.eventCommitSeconds.observe(s);
+      },
+      onSessionCreated: () => this.metrics.sessionsCreated.inc(),
+      onSessionRestored: () => this.metrics.sessionsRestored.inc(),
+    });
+    this.engine.start();
+
+    // Only SDK v2 servers speak 2026-07-28; a v1 server is served to 2025-era clients only.
+    const probe = await factory({ era: 'modern' });
+    const v2 = isV2Server(probe);
+    await probe.close();
+    const onerror = (err: Error) => this.log.debug({ err }, 'modern handler error');
+    if (v2) this.modern = createModernHandler(factory, { maxBodyBytes: c.mcp.maxBodyBytes, onerror });
+    this.notify = createNotifier(this.engine, this.modern?.notify);
+
+    const router = createRouter({
+      mcpPath: c.mcp.path,
+      maxBodyBytes: c.mcp.maxBodyBytes,
+      origin: { allowedOrigins: c.mcp.allowedOrigins, allowedHosts: c.mcp.allowedHosts, loopbackBind: isLoopbackBind(c.host) },
+      auth: new TokenAuth(c.mcp.tokens),
+      legacy: new LegacyHttpHandler(this.engine, random),
+      modern: async (req, res, body) => {
+        if (this.modern) return this.modern.serve(req, res, body);
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Bad Request: this server (SDK v1) speaks protocol revisions up to 2025-11-25 only' } }));
+      },
+      health: () => ({ node: this.nodeId, region: this.region, version: VERSION }),
+      readiness: () => this.readiness(),
+      metrics: async () => {
+        this.metrics.liveSessions.set(this.engine.live.size);
+        return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+      },
+      isDraining: () => this.draining,
+      countRequest: (route, method, status) => this.metrics.httpRequests.inc({ route, method, status: String(status) }),
+      log: this.log,
+    });
+
+    this.httpServer = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      // While draining, a connection is closed as soon as its last response is written.
+      res.once('finish', () => {
+        if (this.draining) setImmediate(() => this.httpServer.closeIdleConnections());
+      });
+      void router(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(c.port, c.host, () => resolve());
+    });
+    this.log.info({ url: this.url, store: this.durableStore.description, durable: c.sessions.durable }, 'continuum node up');
+  }
+
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
+    let store: string = 'ok';
+    try {
+      await withTimeout(this.durableStore.ping(), 2000);
+    } catch (err) {
+      store = `unreachable: ${(err as Error).message}`;
+    }
+    const ready = store === 'ok' && !this.draining;
+    this.metrics.ready.set(ready ? 1 : 0);
+    return { ready, checks: { node: this.nodeId, store, draining: this.draining } };
+  }
+
+  async status(): Promise<ContinuityStatus> {
+    let reachable = true;
+    let error: string | undefined;
+    let stored: number | null = null;
+    try {
+      stored = await withTimeout(this.engineStoreCount(), 2000);
+    } catch (err) {
+      reachable = false;
+      error = (err as Error).message;
+    }
+    return {
+      node: {
+        id: this.nodeId,
+        region: this.region,
+        startedAt: new Date(this.startedAt).toISOString(),
+        uptimeSeconds: Math.round((this.clock.now() - this.startedAt) / 1000),
+        draining: this.draining,
+        version: VERSION,
+      },
+      store: { kind: this.durableStore.kind, description: this.durableStore.description, reachable, ...(error ? { error } : {}) },
+      sessions: { live: this.engine.live.size, stored, createdHere: this.engine.created, restoredHere: this.engine.restored },
+    };
+  }
+
+  private engineStoreCount(): Promise<number> {
+    return (this.o.config.sessions.durable ? this.durableStore : null)?.sessions.countSessions() ?? Promise.resolve(this.engine.live.size);
+  }
+
+  /**
+   * Graceful stop: not ready at once, new MCP requests get 503 (a balancer retries them elsewhere),
+   * open streams end with a reconnect hint, in-flight requests finish within the grace period.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.draining = true;
+    this.log.info('draining');
+    this.engine.detachAll(DRAIN_RETRY_MS);
+    const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    this.httpServer.closeIdleConnections();
+    const grace = setTimeout(() => this.httpServer.closeAllConnections(), this.o.config.shutdownGrace);
+    grace.unref();
+    await closed;
+    clearTimeout(grace);
+    await this.modern?.close();
+    await this.engine.close();
+    if (!this.o.store) await this.durableStore.close();
+    this.log.info('stopped');
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<T>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}

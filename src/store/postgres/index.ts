@@ -1,0 +1,62 @@
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { Store } from '../port.js';
+import { PostgresEventStore } from './events.js';
+import { migratePostgres } from './migrate.js';
+import { PostgresPool } from './pool.js';
+import { PostgresSessionStore } from './sessions.js';
+import { redactPostgresUrl } from './url.js';
+
+export interface PostgresStoreOptions {
+  /** Source of event createdAt. */
+  clock?: Clock;
+  /** Pool size (default 10). */
+  maxConnections?: number;
+}
+
+/**
+ * Store on PostgreSQL, tables prefixed continuum_ so it can share a database. The URL may list several
+ * hosts (postgres://u@h1:5432,h2:5433/db); connections go to whichever is the primary.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly description: string;
+  readonly sessions: PostgresSessionStore;
+  readonly events: PostgresEventStore;
+  private readonly pool: PostgresPool;
+
+  constructor(url: string, opts: PostgresStoreOptions = {}) {
+    this.description = redactPostgresUrl(url);
+    this.pool = new PostgresPool(url, {
+      max: opts.maxConnections ?? 10,
+      // 'primary' asks each server whether it is in recovery. 'read-write' trusts the reported
+      // default_transaction_read_only, which is off on a hot standby, and so can pick a standby.
+      target_session_attrs: 'primary',
+      // Bounded so that a host that swallows packets leaves time within the retry budget for the next.
+      connect_timeout: 5,
+      // Server notices (e.g. "relation already exists, skipping") are not errors; keep them off stdout.
+      onnotice: () => {},
+      connection: { application_name: 'continuum' },
+    });
+    this.sessions = new PostgresSessionStore(this.pool);
+    this.events = new PostgresEventStore(this.pool, opts.clock ?? systemClock);
+  }
+
+  async migrate(): Promise<void> {
+    // Safe to repeat: the migration transaction either committed every pending version or none.
+    await this.pool.run('idempotent', (sql) => migratePostgres(sql));
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.run('idempotent', (sql) => sql`SELECT 1`);
+  }
+
+  async now(): Promise<number> {
+    const [row] = await this.pool.run('idempotent', (sql) => sql<{ now: string }[]>`
+      SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`);
+    return Number(row.now);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

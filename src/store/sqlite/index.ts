@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { Store } from '../port.js';
+import { SqliteEventStore } from './events.js';
+import { migrateSqlite } from './migrate.js';
+import { SqliteSessionStore } from './sessions.js';
+
+export interface SqliteStoreOptions {
+  /** Source of event createdAt. */
+  clock?: Clock;
+}
+
+export const SQLITE_MEMORY = ':memory:';
+
+/**
+ * Store on one SQLite file, shareable by several processes on one machine (WAL). better-sqlite3 is
+ * synchronous: each call runs to completion on the calling thread, and a write waiting for another
+ * process's lock blocks this thread for up to busy_timeout.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly description: string;
+  readonly sessions: SqliteSessionStore;
+  readonly events: SqliteEventStore;
+  private readonly db: Database.Database;
+  private readonly selectOne: Database.Statement<[], unknown>;
+  private readonly selectNow: Database.Statement<[], number>;
+
+  /** @param path a file path (relative to the working directory) or ':memory:' */
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    const file = path === SQLITE_MEMORY ? path : resolve(path);
+    if (file !== SQLITE_MEMORY) mkdirSync(dirname(file), { recursive: true });
+    this.db = openDatabase(file);
+    this.description = `sqlite:${file}`;
+    this.sessions = new SqliteSessionStore(this.db);
+    this.events = new SqliteEventStore(this.db, opts.clock ?? systemClock);
+    this.selectOne = this.db.prepare('SELECT 1');
+    this.selectNow = this.db.prepare<[], number>(`SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER)`).pluck();
+  }
+
+  async migrate(): Promise<void> {
+    migrateSqlite(this.db);
+  }
+
+  async ping(): Promise<void> {
+    this.selectOne.get();
+  }
+
+  async now(): Promise<number> {
+    return this.selectNow.get() as number;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function openDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  try {
+    // Set first so that the journal-mode switch below also waits for other processes.
+    db.pragma('busy_timeout = 5000');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (file !== SQLITE_MEMORY && mode !== 'wal') {
+      throw new Error(`SQLite refused WAL mode for ${file} (journal_mode is ${String(mode)})`);
+    }
+    // FULL fsyncs the WAL at every commit, so a resolved write survives power loss, not just a crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

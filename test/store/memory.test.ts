@@ -1,0 +1,5 @@
+import { MemoryStore } from '../../src/store/memory/index.js';
+import { storeContract } from './contract.js';
+
+// The in-memory store (sessions.durable=false) keeps the same contract, minus durability.
+storeContract('memory', async ({ clock }) => new MemoryStore(clock));

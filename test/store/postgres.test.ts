@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import postgres from 'postgres';
+import { PostgresStore } from '../../src/store/postgres/index.js';
+import { createTestDatabase, startPrivateCluster, type TestDatabase } from '../support/postgres.js';
+import { storeContract } from './contract.js';
+import { newEvent, sessionRecord } from './fixtures/records.js';
+
+const databases: TestDatabase[] = [];
+
+async function freshDatabase(): Promise<string> {
+  const db = await createTestDatabase();
+  databases.push(db);
+  return db.url;
+}
+
+after(async () => {
+  await Promise.all(databases.map((db) => db.drop()));
+});
+
+storeContract('postgres', async ({ clock }) => new PostgresStore(await freshDatabase(), { clock }));
+
+describe('postgres: adapter specifics', () => {
+  it('keeps the password out of its description', async () => {
+    const store = new PostgresStore('postgres://alice:s3cret@h1:5432,h2:5433/db?sslmode=disable');
+    try {
+      assert.equal(store.description, 'postgres://alice:***@h1:5432,h2:5433/db?sslmode=disable');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets two stores migrate the same database at once', async () => {
+    const url = await freshDatabase();
+    const stores = [new PostgresStore(url), new PostgresStore(url), new PostgresStore(url)];
+    try {
+      await Promise.all(stores.map((s) => s.migrate()));
+      await stores[0].sessions.createSession(sessionRecord('s1'));
+      assert.equal((await stores[1].sessions.getSession('s1'))?.id, 's1');
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('gives unique seqs to concurrent writers and reads them back in seq order', async () => {
+    const url = await freshDatabase();
+    const a = new PostgresStore(url);
+    const b = new PostgresStore(url);
+    try {
+      await a.migrate();
+      await a.sessions.createSession(sessionRecord('s1'));
+      const batches = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).events.appendEvents(
+        Array.from({ length: 5 }, (_, j) => newEvent('s1', 'standalone', i * 10 + j)),
+      ));
+      const stored = (await Promise.all(batches)).flat();
+      const seqs = stored.map((e) => e.seq);
+      assert.equal(new Set(seqs).size, 100);
+      const read = await b.events.readEventsAfter('s1', 'standalone', 0);
+      assert.deepEqual(read.map((e) => e.seq), [...seqs].sort((x, y) => x - y));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('finds the server when the URL lists a dead host first', async () => {
+    const url = new URL(await freshDatabase());
+    const multiHost = `postgres://${url.username}@127.0.0.1:1,${url.host}${url.pathname}`;
+    const store = new PostgresStore(multiHost);
+    try {
+      await store.migrate();
+      await store.sessions.createSession(sessionRecord('s1'));
+      assert.equal(await store.sessions.countSessions(), 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('survives the server killing its connections, idle or not', async () => {
+    const url = await freshDatabase();
+    const store = new PostgresStore(url);
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await store.migrate();
+      await store.sessions.createSession(sessionRecord('s1'));
+      // Several pooled connections, all idle afterwards.
+      await Promise.all(Array.from({ length: 5 }, () => store.sessions.getSession('s1')));
+
+      const [{ killed }] = await admin<{ killed: number }[]>`
+        SELECT count(pg_terminate_backend(pid))::int AS killed
+          FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'continuum'`;
+      assert.ok(killed > 0, 'no store connection was terminated');
+
+      // Reads and idempotent writes retry onto fresh connections.
+      assert.equal((await store.sessions.getSession('s1'))?.id, 's1');
+      await store.sessions.touchSessions(['s1'], 1_800_000_000_000);
+      assert.equal(await store.sessions.countSessions(), 1);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+});
+
+describe('postgres: private cluster for tests', () => {
+  it('starts a throwaway server that accepts a store, and stops it', async () => {
+    const cluster = await startPrivateCluster();
+    try {
+      const store = new PostgresStore(cluster.url);
+      try {
+        await store.migrate();
+        await store.sessions.createSession(sessionRecord('s1'));
+        assert.equal(await store.sessions.countSessions(), 1);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await cluster.stop();
+    }
+    const probe = postgres(cluster.url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    try {
+      await assert.rejects(probe`SELECT 1`, (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
+    } finally {
+      await probe.end({ timeout: 1 });
+    }
+  });
+});

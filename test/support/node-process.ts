@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI = `${ROOT}bin/continuum.js`;
+/** Compiled fixtures (npm test builds first; tsconfig.build.json compiles test/fixtures). */
+export const fixture = (name: string) => `${ROOT}dist/test/fixtures/${name}.js`;
+
+export interface NodeProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code/signal once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `continuum up` as a real child process and resolves once it prints where it serves MCP.
+ * The caller picks the port so a restarted node comes back at the same URL.
+ */
+export async function startNode(args: string[], env: Record<string, string> = {}): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [CLI, 'up', '--log-level', 'warn', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      err += chunk;
+      const m = /serving MCP at (\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`continuum up exited with ${code} before serving:\n${err}`)));
+  });
+  return {
+    child,
+    url,
+    stderr: () => err,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const [code, sig] = await exited;
+      return { code, signal: sig };
+    },
+  };
+}
