@@ -30,8 +30,13 @@ function hookExit() {
     }
     for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   });
+  let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.once(sig, () => {
+    // A second signal (the terminal sends Ctrl-C to the whole process group, and run-bench relays it)
+    // must not kill this process before its servers are stopped.
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
       process.stderr.write(`\nbench: ${sig}, stopping ${children.size} process(es)\n`);
       Promise.allSettled([...children].map((c) => c.stop(2000))).finally(() => process.exit(130));
     });

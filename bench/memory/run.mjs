@@ -1,27 +1,30 @@
 #!/usr/bin/env node
 // Memory benchmark: resident memory per session on one node, for 10,000 sessions (initialize +
 // notifications/initialized each, `concurrency` at a time, no GET streams). Three phases, one process each:
-//   idle       Continuum with CONTINUUM_SESSIONS_LIVE_IDLE=1s: once every server instance is released
-//              (continuum_live_sessions reaches 0) the sessions live only in the store. The goal.
-//   live       Continuum with CONTINUUM_SESSIONS_LIVE_IDLE=10m: all 10,000 server instances held (context).
-//   sdk-v1     the SDK v1 stateful server, which keeps every session in memory (the anchor).
-// Per-session figure = (RSS after the sessions - RSS baseline) / sessions. RSS is VmRSS from
-// /proc/<pid>/status. The baseline is taken after one warm-up session (released, for the idle phase).
-// Each figure is read twice: after a settle period without forcing GC, and right after a full GC
-// (the processes run with --expose-gc and a SIGUSR2 handler that calls gc(); the baseline is read the
-// same two ways).
+//   idle     Continuum with CONTINUUM_SESSIONS_LIVE_IDLE=1s: once every server instance is released
+//            (continuum_live_sessions reaches 0) the sessions live only in the store. The goal's figure.
+//   live     Continuum with CONTINUUM_SESSIONS_LIVE_IDLE=10m: all server instances held (context).
+//   sdk-v1   the SDK v1 stateful server, which holds every session in memory (the anchor).
+// Per-session figure = (RSS with the sessions - RSS baseline) / sessions, RSS being VmRSS from
+// /proc/<pid>/status. The baseline is read after one warm-up session (released, in the idle phase),
+// `settle` seconds of quiet, and again after a full GC. With the sessions, RSS is read at once (when the
+// last instance was released, or when the last session was created), 5 s later, `settle` s later, and
+// after a full GC. The processes run with --expose-gc and a SIGUSR2 handler that calls gc() (there is no
+// endpoint for it); without a forced GC, V8 gives heap pages back only after some seconds of quiet, so
+// the "at once" figures mostly show the peak of live instances during creation.
 //
-//   node bench/memory/run.mjs [--sessions 10000] [--concurrency 20] [--settle 5] [--phases idle,live,sdk-v1]
+//   node bench/memory/run.mjs [--sessions 10000] [--concurrency 20] [--settle 30] [--phases idle,live,sdk-v1]
 import { metricValue, openSession } from '../lib/mcp.mjs';
 import { GC_PRELOAD, rssBytes, sleep, startContinuum, startSdkV1, stopAll } from '../lib/proc.mjs';
 import { fmt, parseArgs, writeResult } from '../lib/report.mjs';
 
-const opts = parseArgs(process.argv.slice(2), { sessions: 10_000, concurrency: 20, settle: 5, phases: 'idle,live,sdk-v1' });
+const opts = parseArgs(process.argv.slice(2), { sessions: 10_000, concurrency: 20, settle: 30, phases: 'idle,live,sdk-v1' });
 const GOAL_BYTES = 2048;
 const CREATE_TIMEOUT_MS = 600_000;
 const RELEASE_TIMEOUT_MS = 120_000;
+const SHORT_WAIT_S = 5;
 
-/** Opens `n` sessions, `concurrency` at a time; bounded by CREATE_TIMEOUT_MS. */
+/** Opens `n` sessions, `concurrency` at a time; bounded in time by CREATE_TIMEOUT_MS. */
 async function createSessions(url, n, concurrency) {
   const started = Date.now();
   let next = 0;
@@ -39,7 +42,7 @@ async function createSessions(url, n, concurrency) {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (failed) throw new Error(`${failed} sessions failed to open`);
-  return { seconds: (Date.now() - started) / 1000 };
+  return (Date.now() - started) / 1000;
 }
 
 async function waitFor(what, fn, timeoutMs) {
@@ -52,71 +55,85 @@ async function waitFor(what, fn, timeoutMs) {
 }
 
 const liveSessions = (server) => metricValue(server.base, 'continuum_live_sessions');
+const heapUsed = (server) => metricValue(server.base, 'continuum_process_nodejs_heap_size_used_bytes');
 
-/**
- * RSS after `settle` seconds without forcing GC, then right after a full GC. For Continuum also the V8
- * heap in use after the GC (from /metrics), which tells retained objects from memory V8 keeps mapped.
- */
-async function readRss(server, continuum) {
-  await sleep(opts.settle * 1000);
-  const settled = rssBytes(server.pid);
+async function fullGc(server) {
   server.proc.kill('SIGUSR2');
   await sleep(1000);
-  const afterGc = rssBytes(server.pid);
-  const heapUsedAfterGc = continuum ? await metricValue(server.base, 'continuum_process_nodejs_heap_size_used_bytes') : undefined;
-  return { settled, afterGc, ...(continuum ? { heapUsedAfterGc } : {}) };
 }
 
-function perSession(after, baseline, n) {
-  const r = { settled: (after.settled - baseline.settled) / n, afterGc: (after.afterGc - baseline.afterGc) / n };
-  if (after.heapUsedAfterGc != null) r.heapUsedAfterGc = (after.heapUsedAfterGc - baseline.heapUsedAfterGc) / n;
-  return r;
+/** Baseline: RSS after `settle` s of quiet, then after a full GC (and, for Continuum, the V8 heap in use). */
+async function baseline(server, continuum) {
+  await sleep(opts.settle * 1000);
+  const settled = rssBytes(server.pid);
+  await fullGc(server);
+  return { settled, afterGc: rssBytes(server.pid), ...(continuum ? { heapUsedAfterGc: await heapUsed(server) } : {}) };
+}
+
+/** RSS with the sessions: at once, after 5 s, after `settle` s, after a full GC. */
+async function readings(server, continuum) {
+  const t0 = Date.now();
+  const atOnce = rssBytes(server.pid);
+  await sleep(SHORT_WAIT_S * 1000);
+  const after5s = rssBytes(server.pid);
+  await sleep(Math.max(0, opts.settle * 1000 - (Date.now() - t0)));
+  const settled = rssBytes(server.pid);
+  await fullGc(server);
+  return { atOnce, after5s, settled, afterGc: rssBytes(server.pid), ...(continuum ? { heapUsedAfterGc: await heapUsed(server) } : {}) };
+}
+
+function perSession(r, base, n) {
+  const out = {
+    atOnce: (r.atOnce - base.settled) / n,
+    after5s: (r.after5s - base.settled) / n,
+    settled: (r.settled - base.settled) / n,
+    afterGc: (r.afterGc - base.afterGc) / n,
+  };
+  if (r.heapUsedAfterGc != null) out.heapUsedAfterGc = (r.heapUsedAfterGc - base.heapUsedAfterGc) / n;
+  return out;
 }
 
 function report(name, r) {
+  const p = r.perSession;
   process.stdout.write(
-    `  ${name}: baseline ${fmt.bytes(r.baseline.settled)} (after GC ${fmt.bytes(r.baseline.afterGc)}), with sessions ${fmt.bytes(r.after.settled)} (after GC ${fmt.bytes(r.after.afterGc)})\n` +
-      `    per session: ${fmt.bytes(r.perSession.settled)} settled, ${fmt.bytes(r.perSession.afterGc)} after GC` +
-      (r.perSession.heapUsedAfterGc != null ? ` (V8 heap in use after GC: ${fmt.bytes(r.perSession.heapUsedAfterGc)})` : '') +
+    `  RSS baseline ${fmt.bytes(r.baseline.settled)} (after GC ${fmt.bytes(r.baseline.afterGc)}); with sessions ${fmt.bytes(r.rss.atOnce)} at once, ` +
+      `${fmt.bytes(r.rss.settled)} after ${opts.settle} s, ${fmt.bytes(r.rss.afterGc)} after GC\n` +
+      `  per session: ${fmt.bytes(p.atOnce)} at once, ${fmt.bytes(p.after5s)} after ${SHORT_WAIT_S} s, ${fmt.bytes(p.settled)} after ${opts.settle} s, ${fmt.bytes(p.afterGc)} after GC` +
+      (p.heapUsedAfterGc != null ? `; V8 heap in use after GC: ${fmt.bytes(p.heapUsedAfterGc)}` : '') +
       '\n',
   );
 }
 
-const GC_ARGS = ['--expose-gc'];
-
-async function continuumPhase(name, env, waitRelease) {
-  const server = await startContinuum({ name: `continuum-${name}`, env, nodeArgs: [...GC_ARGS, '--import', GC_PRELOAD] });
+async function continuumPhase(name, env, release) {
+  const server = await startContinuum({ name: `continuum-${name}`, env, nodeArgs: ['--expose-gc', '--import', GC_PRELOAD] });
   try {
     process.stdout.write(`${name}: continuum pid ${server.pid}, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     await openSession(server.url);
-    if (waitRelease) await waitFor('the warm-up session to be released', async () => (await liveSessions(server)) === 0, RELEASE_TIMEOUT_MS);
-    const baseline = await readRss(server, true);
-    const created = await createSessions(server.url, opts.sessions, opts.concurrency);
-    process.stdout.write(`  created ${opts.sessions} sessions in ${created.seconds.toFixed(1)} s (${fmt.int(opts.sessions / created.seconds)}/s)\n`);
-    const liveAtEnd = await liveSessions(server);
-    const rssAtEnd = rssBytes(server.pid);
-    let releasedAfterSec = null;
-    if (waitRelease) {
+    if (release) await waitFor('the warm-up session to be released', async () => (await liveSessions(server)) === 0, RELEASE_TIMEOUT_MS);
+    const base = await baseline(server, true);
+    const createSeconds = await createSessions(server.url, opts.sessions, opts.concurrency);
+    const liveWhenCreated = await liveSessions(server);
+    const rssWhenCreated = rssBytes(server.pid);
+    process.stdout.write(`  created ${opts.sessions} sessions in ${createSeconds.toFixed(1)} s (${fmt.int(opts.sessions / createSeconds)}/s); live instances then: ${liveWhenCreated}\n`);
+    let releasedAfterSec;
+    if (release) {
       const t = Date.now();
       await waitFor('every server instance to be released (continuum_live_sessions = 0)', async () => (await liveSessions(server)) === 0, RELEASE_TIMEOUT_MS);
       releasedAfterSec = (Date.now() - t) / 1000;
+      process.stdout.write(`  all instances released ${releasedAfterSec.toFixed(1)} s later\n`);
     }
-    const rssAtRelease = rssBytes(server.pid);
-    const after = await readRss(server, true);
-    const stored = await metricValue(server.base, 'continuum_sessions_created_total');
+    const rss = await readings(server, true);
     const r = {
-      baseline,
-      after,
-      perSession: perSession(after, baseline, opts.sessions),
-      liveWhenCreated: liveAtEnd,
-      rssWhenCreated: rssAtEnd,
-      ...(waitRelease ? { releasedAfterSec, rssAtRelease, perSessionAtRelease: (rssAtRelease - baseline.settled) / opts.sessions } : {}),
-      sessionsCreated: stored,
+      baseline: base,
+      rss,
+      perSession: perSession(rss, base, opts.sessions),
+      createSeconds,
+      liveWhenCreated,
+      rssWhenCreated,
+      ...(release ? { releasedAfterSec } : {}),
       liveAtEnd: await liveSessions(server),
-      createSeconds: created.seconds,
+      sessionsCreated: await metricValue(server.base, 'continuum_sessions_created_total'),
     };
-    if (waitRelease) process.stdout.write(`  live sessions when creation ended: ${liveAtEnd}; all released ${releasedAfterSec.toFixed(1)} s later; per session right at release ${fmt.bytes(r.perSessionAtRelease)}\n`);
-    else process.stdout.write(`  live sessions: ${r.liveAtEnd}\n`);
     report(name, r);
     return r;
   } finally {
@@ -125,17 +142,16 @@ async function continuumPhase(name, env, waitRelease) {
 }
 
 async function sdkPhase() {
-  const server = await startSdkV1({ nodeArgs: GC_ARGS });
+  const server = await startSdkV1({ nodeArgs: ['--expose-gc'] });
   try {
     process.stdout.write(`sdk-v1: pid ${server.pid}\n`);
     await openSession(server.url);
-    const baseline = await readRss(server);
-    const created = await createSessions(server.url, opts.sessions, opts.concurrency);
-    process.stdout.write(`  created ${opts.sessions} sessions in ${created.seconds.toFixed(1)} s (${fmt.int(opts.sessions / created.seconds)}/s)\n`);
-    const after = await readRss(server);
-    const health = await (await fetch(`${server.base}/healthz`)).json();
-    const r = { baseline, after, perSession: perSession(after, baseline, opts.sessions), sessionsHeld: health.sessions, createSeconds: created.seconds };
-    process.stdout.write(`  sessions held: ${health.sessions}\n`);
+    const base = await baseline(server, false);
+    const createSeconds = await createSessions(server.url, opts.sessions, opts.concurrency);
+    process.stdout.write(`  created ${opts.sessions} sessions in ${createSeconds.toFixed(1)} s (${fmt.int(opts.sessions / createSeconds)}/s)\n`);
+    const rss = await readings(server, false);
+    const health = await (await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(10_000) })).json();
+    const r = { baseline: base, rss, perSession: perSession(rss, base, opts.sessions), createSeconds, sessionsHeld: health.sessions };
     report('sdk-v1', r);
     return r;
   } finally {
@@ -154,27 +170,27 @@ async function main() {
     else throw new Error(`unknown phase ${phase} (known: idle, live, sdk-v1)`);
   }
 
-  process.stdout.write('\nper session (RSS growth / sessions):\n');
+  process.stdout.write(`\nper session (RSS growth / ${opts.sessions}):\n  ${''.padEnd(8)} ${'at once'.padStart(10)} ${`after ${SHORT_WAIT_S} s`.padStart(10)} ${`after ${opts.settle} s`.padStart(10)} ${'after GC'.padStart(10)}\n`);
   for (const [name, r] of Object.entries(results)) {
-    process.stdout.write(`  ${name.padEnd(8)} ${fmt.bytes(r.perSession.settled).padStart(10)} settled   ${fmt.bytes(r.perSession.afterGc).padStart(10)} after GC\n`);
+    const p = r.perSession;
+    process.stdout.write(`  ${name.padEnd(8)} ${[p.atOnce, p.after5s, p.settled, p.afterGc].map((v) => fmt.bytes(v).padStart(10)).join(' ')}\n`);
   }
   let goal;
   if (results.idle) {
-    const v = results.idle.perSession;
-    goal = { maxBytes: GOAL_BYTES, met: Math.max(v.settled, v.afterGc) <= GOAL_BYTES };
-    process.stdout.write(`  goal <= ${GOAL_BYTES} B per idle session: ${goal.met ? 'met' : 'NOT met'}\n`);
+    const p = results.idle.perSession;
+    goal = { maxBytes: GOAL_BYTES, on: `max of after ${opts.settle} s and after GC`, value: Math.max(p.settled, p.afterGc), met: Math.max(p.settled, p.afterGc) <= GOAL_BYTES };
+    process.stdout.write(`  goal <= ${GOAL_BYTES} B per idle session (after ${opts.settle} s / after GC): ${fmt.bytes(goal.value)}, ${goal.met ? 'met' : 'NOT met'}\n`);
   }
   const ratios = {};
-  if (results.idle && results['sdk-v1']) {
-    ratios.idleVsSdk = { settled: results.idle.perSession.settled / results['sdk-v1'].perSession.settled, afterGc: results.idle.perSession.afterGc / results['sdk-v1'].perSession.afterGc };
-    process.stdout.write(`  continuum idle / sdk-v1: ${ratios.idleVsSdk.settled.toFixed(3)} settled, ${ratios.idleVsSdk.afterGc.toFixed(3)} after GC\n`);
-  }
-  if (results.live && results['sdk-v1']) {
-    ratios.liveVsSdk = { settled: results.live.perSession.settled / results['sdk-v1'].perSession.settled, afterGc: results.live.perSession.afterGc / results['sdk-v1'].perSession.afterGc };
-    process.stdout.write(`  continuum live / sdk-v1: ${ratios.liveVsSdk.settled.toFixed(2)} settled, ${ratios.liveVsSdk.afterGc.toFixed(2)} after GC\n`);
+  const sdk = results['sdk-v1']?.perSession;
+  for (const name of ['idle', 'live']) {
+    if (!results[name] || !sdk) continue;
+    const p = results[name].perSession;
+    ratios[`${name}VsSdk`] = { settled: p.settled / sdk.settled, afterGc: p.afterGc / sdk.afterGc };
+    process.stdout.write(`  continuum ${name} / sdk-v1: ${ratios[`${name}VsSdk`].settled.toFixed(3)} after ${opts.settle} s, ${ratios[`${name}VsSdk`].afterGc.toFixed(3)} after GC\n`);
   }
   const file = writeResult('memory', {
-    parameters: { sessions: opts.sessions, concurrency: opts.concurrency, settleSec: opts.settle, gc: 'SIGUSR2 -> gc() (--expose-gc)', rss: '/proc/<pid>/status VmRSS' },
+    parameters: { sessions: opts.sessions, concurrency: opts.concurrency, settleSec: opts.settle, gc: 'SIGUSR2 -> gc() (node --expose-gc)', rss: '/proc/<pid>/status VmRSS' },
     phases: results,
     ratios,
     ...(goal ? { goal } : {}),

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { VERSION } from '../version.js';
+import { registerCluster } from './cluster.js';
 import { registerConfig } from './config-command.js';
 import { registerStdio } from './stdio.js';
 import { registerUp } from './up.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerUp(program);
   registerStdio(program);
   registerConfig(program);
+  registerCluster(program);
   return program;
 }
 

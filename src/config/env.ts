@@ -22,6 +22,13 @@ export const ENV_KEYS: readonly string[] = [
   'events.retention',
   'log.level',
   'shutdownGrace',
+  'cluster.heartbeat',
+  'cluster.failAfter',
+  'cluster.memberWindow',
+  'cluster.leaseTtl',
+  'cluster.partition.short',
+  'cluster.partition.long',
+  'cluster.partition.quorumBy',
 ];
 
 const LIST_KEYS = new Set(['mcp.allowedOrigins', 'mcp.allowedHosts']);

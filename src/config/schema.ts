@@ -66,6 +66,27 @@ export const configSchema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
       .prefault({}),
+    cluster: z
+      .object({
+        /** How often a node heartbeats into the store. */
+        heartbeat: duration.prefault('500ms'),
+        /** A node silent this long (by the store's clock) counts as down. */
+        failAfter: duration.prefault('3s'),
+        /** A node silent this long stops counting as a member (for quorum). */
+        memberWindow: duration.prefault('5m'),
+        /** The leader lease's time to live; a leader that cannot renew stops acting before it lapses. */
+        leaseTtl: duration.prefault('6s'),
+        partition: z
+          .object({
+            /** Partitions shorter than this are ridden out (plan: 30 s). */
+            short: duration.prefault('30s'),
+            /** From this on the minority fails over (plan: 60 s); in between, quorum decides. */
+            long: duration.prefault('60s'),
+            quorumBy: z.enum(['nodes', 'regions']).default('nodes'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
     /** How long SIGTERM waits for in-flight requests before exiting. */
     shutdownGrace: duration.prefault('10s'),
   })

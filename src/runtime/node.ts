@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ContinuumConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { withTimeout } from '../core/timeout.js';
 import { cryptoRandom, randomId, type Random } from '../core/random.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { NodeMetrics } from '../metrics/index.js';
@@ -17,6 +18,7 @@ import type { ServerFactory } from './legacy/server-factory.js';
 import { SessionEngine } from './legacy/session-engine.js';
 import { createModernHandler, isV2Server } from './modern/index.js';
 import { createNotifier, type Notifier } from './notify.js';
+import { Cluster } from '../cluster/index.js';
 
 export interface NodeOptions {
   config: ContinuumConfig;
@@ -40,6 +42,8 @@ export class ContinuumNode {
   readonly metrics: NodeMetrics;
   private draining = false;
   private stopped?: Promise<void>;
+  private resolveClosed!: () => void;
+  private readonly closedPromise = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   private readonly startedAt: number;
   private httpServer!: HttpServer;
   private engine!: SessionEngine;
@@ -47,6 +51,8 @@ export class ContinuumNode {
   private durableStore!: Store;
   /** Publish list changes and resource updates to clients of both protocol eras. */
   notify!: Notifier;
+  /** This node's membership, leader lease and partition policy (absent when sessions are not durable). */
+  cluster?: Cluster;
 
   private constructor(
     private readonly o: NodeOptions,
@@ -103,10 +109,14 @@ export class ContinuumNode {
         this.metrics.eventsCommitted.inc(n);
         this.metrics.eventCommitSeconds.observe(s);
       },
+      useBus: c.sessions.durable,
+      // Expiry and retention sweeps are singleton work: the leader runs them (every node when alone).
+      runsSweeps: () => this.cluster?.leader.isLeader ?? true,
       onSessionCreated: () => this.metrics.sessionsCreated.inc(),
       onSessionRestored: () => this.metrics.sessionsRestored.inc(),
     });
     this.engine.start();
+    await this.engine.listen();
 
     // Only SDK v2 servers speak 2026-07-28; a v1 server is served to 2025-era clients only.
     const probe = await factory({ era: 'modern' });
@@ -121,7 +131,10 @@ export class ContinuumNode {
       maxBodyBytes: c.mcp.maxBodyBytes,
       origin: { allowedOrigins: c.mcp.allowedOrigins, allowedHosts: c.mcp.allowedHosts, loopbackBind: isLoopbackBind(c.host) },
       auth: new TokenAuth(c.mcp.tokens),
-      legacy: new LegacyHttpHandler(this.engine, random),
+      legacy: new LegacyHttpHandler(this.engine, random, () => {
+        const action = this.cluster?.decision.action;
+        return action !== 'stop-new-work' && action !== 'failover';
+      }),
       modern: async (req, res, body) => {
         if (this.modern) return this.modern.serve(req, res, body);
         res.writeHead(400, { 'content-type': 'application/json' });
@@ -149,6 +162,26 @@ export class ContinuumNode {
       this.httpServer.once('error', reject);
       this.httpServer.listen(c.port, c.host, () => resolve());
     });
+    if (c.sessions.durable) {
+      this.cluster = new Cluster({
+        store: this.durableStore,
+        nodeId: this.nodeId,
+        region: this.region,
+        url: this.url,
+        log: this.log,
+        heartbeatMs: c.cluster.heartbeat,
+        failAfterMs: c.cluster.failAfter,
+        memberWindowMs: c.cluster.memberWindow,
+        leaseTtlMs: c.cluster.leaseTtl,
+        thresholds: { shortMs: c.cluster.partition.short, longMs: c.cluster.partition.long, quorumBy: c.cluster.partition.quorumBy },
+        state: () => ({ draining: this.draining, live: this.engine.live.size }),
+        onDrainRequested: () => {
+          this.log.info('drain requested by an operator');
+          void this.stop();
+        },
+      });
+      await this.cluster.start();
+    }
     this.log.info({ url: this.url, store: this.durableStore.description, durable: c.sessions.durable }, 'continuum node up');
   }
 
@@ -159,9 +192,10 @@ export class ContinuumNode {
     } catch (err) {
       store = `unreachable: ${(err as Error).message}`;
     }
-    const ready = store === 'ok' && !this.draining;
+    const partition = this.cluster?.decision;
+    const ready = store === 'ok' && !this.draining && partition?.action !== 'failover';
     this.metrics.ready.set(ready ? 1 : 0);
-    return { ready, checks: { node: this.nodeId, store, draining: this.draining } };
+    return { ready, checks: { node: this.nodeId, store, draining: this.draining, partition: partition ? { band: partition.band, side: partition.side, action: partition.action } : null } };
   }
 
   async status(): Promise<ContinuityStatus> {
@@ -201,10 +235,16 @@ export class ContinuumNode {
     return this.stopped;
   }
 
+  /** Resolves once the node has stopped, whoever stopped it (a signal, an operator's drain). */
+  get closed(): Promise<void> {
+    return this.closedPromise;
+  }
+
   private async shutdown(): Promise<void> {
     this.draining = true;
     this.log.info('draining');
     this.engine.detachAll(DRAIN_RETRY_MS);
+    await this.cluster?.stop(true);
     const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     this.httpServer.closeIdleConnections();
     const grace = setTimeout(() => this.httpServer.closeAllConnections(), this.o.config.shutdownGrace);
@@ -215,15 +255,7 @@ export class ContinuumNode {
     await this.engine.close();
     if (!this.o.store) await this.durableStore.close();
     this.log.info('stopped');
+    this.resolveClosed();
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]);
-}

@@ -3,6 +3,7 @@
  * lives in its adapter (src/store/sqlite, src/store/postgres). Every method that returns resolves only
  * after the change is durably committed: callers acknowledge to clients after the promise resolves.
  */
+import type { AuditStore, ControlEventStore, TokenStore } from './control-port.js';
 
 /** A JSON-RPC message as stored (opaque to the store). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -84,9 +85,83 @@ export interface EventStore {
   readEventsAfter(sessionId: string, streamId: string, afterSeq: number, limit?: number): Promise<StoredEvent[]>;
   /** Delete events created before `before` (retention). Returns how many. */
   pruneEvents(before: number): Promise<number>;
+  /** The highest seq ever assigned in this store (0 when none); a fresh stream's priming id uses it. */
+  maxSeq(): Promise<number>;
+}
+
+/** A node as it registered itself; times are the store's, never the node's own clock. */
+export interface NodeRecord {
+  id: string;
+  region: string;
+  /** Where the node serves HTTP (its /mcp URL). */
+  url: string;
+  /** Store time of the first registration of this process (ms since epoch). */
+  startedAt: number;
+  /** Store time of the last heartbeat. */
+  lastHeartbeat: number;
+  /** Free-form state the node publishes with each heartbeat (draining, roles held, partition decision...). */
+  state: JsonObject;
+}
+
+export interface NodeRegistry {
+  /** Upserts the node with lastHeartbeat = store time (startedAt kept from the first call); returns store time. */
+  heartbeat(node: { id: string; region: string; url: string; state: JsonObject }): Promise<number>;
+  list(): Promise<NodeRecord[]>;
+  /** Removes a node (clean shutdown). Returns whether it existed. */
+  remove(id: string): Promise<boolean>;
+}
+
+/** A named lease; the epoch is a fencing token that grows every time the lease changes holder. */
+export interface Lease {
+  name: string;
+  holder: string;
+  epoch: number;
+  /** Store time at which the lease lapses unless renewed. */
+  expiresAt: number;
+}
+
+export interface LeaseStore {
+  /**
+   * Takes the lease for `holder` if it is free, lapsed (expiresAt <= store now) or already held by
+   * `holder` (then it is renewed, same epoch). Taking it from another holder or from nobody increments
+   * the epoch. One atomic statement using the store's clock. Returns the lease when `holder` holds it
+   * afterwards, else null.
+   */
+  acquire(name: string, holder: string, ttlMs: number): Promise<Lease | null>;
+  /** Extends the lease only if `holder` still holds it at `epoch` and it has not lapsed; else null. */
+  renew(name: string, holder: string, epoch: number, ttlMs: number): Promise<Lease | null>;
+  /** Gives the lease up (expiresAt = store now) if held by holder at epoch. */
+  release(name: string, holder: string, epoch: number): Promise<void>;
+  get(name: string): Promise<Lease | null>;
+  /**
+   * A fenced write: appends `record` to the lease's history only if `epoch` is the lease's current epoch
+   * and the lease has not lapsed, in one transaction. Returns false (nothing written) for a stale epoch.
+   * The history is what tests check fencing against.
+   */
+  fencedAppend(name: string, epoch: number, record: JsonObject): Promise<boolean>;
+  /** The fenced writes of a lease, in commit order: { epoch, holder, record, at }. */
+  history(name: string): Promise<{ epoch: number; holder: string; record: JsonObject; at: number }[]>;
+}
+
+/** One message between nodes. Bus messages are hints: the store stays the truth. */
+export interface BusMessage {
+  seq: number;
+  channel: string;
+  payload: JsonObject;
+}
+
+export interface MessageBus {
+  publish(channel: string, payload: JsonObject): Promise<void>;
+  /**
+   * Calls `handler` for every message published after the subscription started, by any process on this
+   * store, in publish order per publisher. Resolves once listening; the returned function stops it.
+   */
+  subscribe(handler: (message: BusMessage) => void): Promise<() => Promise<void>>;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';
+
+export type * from './control-port.js';
 
 export interface Store {
   readonly kind: StoreKind;
@@ -94,6 +169,15 @@ export interface Store {
   readonly description: string;
   readonly sessions: SessionStore;
   readonly events: EventStore;
+  /** API tokens of the admin API (control plane). */
+  readonly tokens: TokenStore;
+  /** The hash-chained audit log of operator actions. */
+  readonly audit: AuditStore;
+  /** The append-only control event log that incidents and later control-plane features derive from. */
+  readonly controlEvents: ControlEventStore;
+  readonly nodes: NodeRegistry;
+  readonly leases: LeaseStore;
+  readonly bus: MessageBus;
   /** Apply pending versioned migrations. Idempotent; safe to run from several nodes at once. */
   migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */

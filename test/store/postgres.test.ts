@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { createTestDatabase, startPrivateCluster, type TestDatabase } from '../support/postgres.js';
+import { clusterContract } from './cluster-contract.js';
 import { storeContract } from './contract.js';
 import { newEvent, sessionRecord } from './fixtures/records.js';
 
@@ -19,6 +20,7 @@ after(async () => {
 });
 
 storeContract('postgres', async ({ clock }) => new PostgresStore(await freshDatabase(), { clock }));
+clusterContract('postgres', async ({ clock }) => { const url = await freshDatabase(); return { store: new PostgresStore(url, { clock }), peer: async () => new PostgresStore(url, { clock }) }; });
 
 describe('postgres: adapter specifics', () => {
   it('keeps the password out of its description', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
+import { clusterContract } from './cluster-contract.js';
 import { storeContract } from './contract.js';
 import { newEvent, sessionRecord } from './fixtures/records.js';
 
@@ -22,6 +23,7 @@ after(() => {
 });
 
 storeContract('sqlite', async ({ clock }) => new SqliteStore(freshFile(), { clock }));
+clusterContract('sqlite', async ({ clock }) => { const file = freshFile(); const open = () => new SqliteStore(file, { clock, busPollMs: 10 }); return { store: open(), peer: async () => open() }; });
 
 describe('sqlite: one file shared by several stores', () => {
   it('creates missing parent directories', async () => {

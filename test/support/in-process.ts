@@ -29,11 +29,11 @@ export async function startInProcess(opts: { factory?: ServerFactory; config?: C
 
 export const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
-export const initializeBody = (id: number | string = 1, protocolVersion = '2025-11-25') => ({
+export const initializeBody = (id: number | string = 1, protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}) => ({
   jsonrpc: '2.0',
   id,
   method: 'initialize',
-  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  params: { protocolVersion, capabilities, clientInfo: { name: 'raw', version: '1' } },
 });
 
 /** Initializes a session with plain fetch and returns its id. */

@@ -42,6 +42,8 @@ export class LegacyHttpHandler {
   constructor(
     private readonly engine: SessionEngine,
     private readonly random: Random,
+    /** False while the partition policy has this node stop taking new work. */
+    private readonly acceptsNewSessions: () => boolean = () => true,
   ) {}
 
   async post(r: LegacyRequest): Promise<void> {
@@ -58,6 +60,9 @@ export class LegacyHttpHandler {
     const init = msgs.find((m) => isRequest(m) && m.method === 'initialize') as JsonRpcRequest | undefined;
     if (init) {
       if (msgs.length > 1) return sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: initialize must be sent alone');
+      if (!this.acceptsNewSessions()) {
+        return sendRpcError(res, 503, SERVER_ERROR, 'Service Unavailable: this node is on the minority side of a partition and takes no new sessions; retry another node', null, { 'retry-after': '1' });
+      }
       const { session, response } = await this.engine.create(init, r.principal, r.extra);
       return sendJson(res, 200, response, session ? { [SESSION_HEADER]: session.id } : {});
     }
@@ -77,6 +82,7 @@ export class LegacyHttpHandler {
       batch,
       prime: session.record.protocolVersion >= PRIMING_FROM,
       commit: (m) => this.engine.commit(session.id, streamId, m),
+      onUnwritten: (seq) => this.engine.unwritten(session.id, streamId, seq),
       onDone: (c) => session.channelDone(c),
     });
     session.deliver(msgs, channel, r.extra);
@@ -115,9 +121,11 @@ export class LegacyHttpHandler {
       await channel.output.resume(writer, resumeFrom.seq, read);
       return;
     }
-    // The request behind this stream finished (or its node died): replay what was committed, then end.
-    for (const e of await read(resumeFrom.seq)) writer.event(formatEventId(resumeFrom.streamId, e.seq), e.message);
-    writer.end();
+    // The request behind this stream runs on another node, finished, or died with its node: replay what
+    // was committed, then follow the stream until its response arrives (the bus says when to look).
+    const follower = session.follow(resumeFrom.streamId);
+    await follower.resume(writer, resumeFrom.seq, read);
+    await follower.pull(read);
   }
 
   async delete(r: LegacyRequest): Promise<void> {

@@ -23,6 +23,10 @@ export interface SessionHost {
   persist(sessionId: string, patch: SessionPatch): Promise<void>;
   /** A message the routing could not place (for the log). */
   dropped(sessionId: string, message: JsonRpcMessage, reason: string): void;
+  /** A committed event no connection on this node received: another node may hold the stream. */
+  unwritten(sessionId: string, streamId: string, seq: number): void;
+  /** A client message meant for a request this node does not hold (it runs on another node). */
+  forward(sessionId: string, message: JsonRpcMessage): void;
 }
 
 const INTERNAL_ID = 'continuum-internal-';
@@ -38,8 +42,12 @@ interface InFlight {
  * eviction): Continuum replays the stored initialize request, then logging level and subscriptions.
  */
 export class LiveSession {
-  readonly standalone = new StreamOutput('standalone');
+  readonly standalone: StreamOutput;
   lastUsed: number;
+  /** Server-to-client requests sent from this node and not yet answered. */
+  private readonly outgoing = new Set<string>();
+  /** POST streams resumed here while their request runs on another node. */
+  private readonly followers = new Map<string, StreamOutput>();
   private readonly transport: SessionTransport;
   private readonly inFlight = new Map<string, InFlight>();
   private readonly channels = new Map<string, PostChannel>();
@@ -53,6 +61,7 @@ export class LiveSession {
     now: number,
   ) {
     this.lastUsed = now;
+    this.standalone = new StreamOutput('standalone', (seq) => host.unwritten(record.id, 'standalone', seq));
     this.transport = new SessionTransport(record.id, (m, o) => this.route(m, o));
   }
 
@@ -64,6 +73,7 @@ export class LiveSession {
   get busy(): boolean {
     if (this.inFlight.size > 0 || this.standalone.attached) return true;
     for (const c of this.channels.values()) if (c.output.attached) return true;
+    for (const f of this.followers.values()) if (f.attached) return true;
     return false;
   }
 
@@ -93,7 +103,13 @@ export class LiveSession {
 
   /** Delivers a POST's messages in order; requests are answered through `channel`. */
   deliver(messages: JsonRpcMessage[], channel: PostChannel | null, extra: DeliveryExtra): void {
+    const local: JsonRpcMessage[] = [];
     for (const m of messages) {
+      if (isResponse(m) && m.id !== null && !this.outgoing.delete(idKey(m.id))) {
+        this.host.forward(this.id, m); // answers a request another node sent
+        continue;
+      }
+      local.push(m);
       if (isRequest(m) && channel) {
         channel.expect(m.id);
         this.inFlight.set(idKey(m.id), { channel, request: m });
@@ -104,10 +120,55 @@ export class LiveSession {
         if (entry && requestId !== undefined) {
           this.inFlight.delete(idKey(requestId));
           entry.channel.cancel(requestId);
+        } else if (requestId !== undefined) {
+          this.host.forward(this.id, m); // the request runs on another node
         }
       }
     }
-    for (const m of messages) this.transport.deliver(m, extra);
+    for (const m of local) this.transport.deliver(m, extra);
+  }
+
+  /** A client message forwarded by another node: delivered if it concerns work running here. */
+  deliverForwarded(message: JsonRpcMessage): boolean {
+    if (isResponse(message)) {
+      if (message.id === null || !this.outgoing.delete(idKey(message.id))) return false;
+    } else {
+      const requestId = (message.params as { requestId?: string | number } | undefined)?.requestId;
+      const entry = requestId !== undefined ? this.inFlight.get(idKey(requestId)) : undefined;
+      if (!entry || requestId === undefined) return false;
+      this.inFlight.delete(idKey(requestId));
+      entry.channel.cancel(requestId);
+    }
+    this.transport.deliver(message);
+    return true;
+  }
+
+  /** The connection for a stream: the standalone one, a POST's running here, or one followed from here. */
+  output(streamId: string): StreamOutput | undefined {
+    if (streamId === 'standalone') return this.standalone;
+    const channel = this.channels.get(streamId);
+    if (channel && !channel.done) return channel.output;
+    return this.followers.get(streamId);
+  }
+
+  /** Follows a POST stream whose request runs on another node, until its response is written. */
+  follow(streamId: string): StreamOutput {
+    const existing = this.followers.get(streamId);
+    existing?.end();
+    const f = new StreamOutput(streamId, undefined, true);
+    this.followers.set(streamId, f);
+    return f;
+  }
+
+  /** Applies state another node changed (log level, subscriptions) to this instance. */
+  async applyRemote(record: SessionRecord): Promise<void> {
+    const before = this.record;
+    this.record = record;
+    if (record.logLevel && record.logLevel !== before.logLevel) await this.call('logging/setLevel', { level: record.logLevel });
+    const had = new Set(before.subscriptions);
+    const has = new Set(record.subscriptions);
+    for (const uri of has) if (!had.has(uri)) await this.call('resources/subscribe', { uri });
+    for (const uri of had) if (!has.has(uri)) await this.call('resources/unsubscribe', { uri });
   }
 
   /** A message of Continuum's own for the client's standalone stream (committed before it is written). */
@@ -133,6 +194,8 @@ export class LiveSession {
 
   async close(): Promise<void> {
     this.standalone.end();
+    for (const f of this.followers.values()) f.end();
+    this.followers.clear();
     for (const c of this.channels.values()) c.output.end();
     for (const [key, entry] of this.inFlight) {
       this.inFlight.delete(key);
@@ -166,6 +229,7 @@ export class LiveSession {
         (err: Error) => entry.channel.respond(errorResponse(entry.request.id, INTERNAL_ERROR, `could not persist: ${err.message}`)),
       );
     }
+    if (isRequest(message)) this.outgoing.add(idKey(message.id));
     if (options.relatedRequestId !== undefined) {
       const entry = this.inFlight.get(idKey(options.relatedRequestId));
       if (entry) return entry.channel.related(message);

@@ -14,6 +14,8 @@ export interface ChannelOptions {
   prime: boolean;
   /** Commits an event of this stream; resolves with its seq once durable. */
   commit: (message: JsonRpcMessage) => Promise<number>;
+  /** A committed event no connection here received (the client may have resumed on another node). */
+  onUnwritten?: (seq: number) => void;
   onDone: (channel: PostChannel) => void;
 }
 
@@ -32,7 +34,7 @@ export class PostChannel {
   private finished = false;
 
   constructor(private readonly opts: ChannelOptions) {
-    this.output = new StreamOutput(opts.streamId);
+    this.output = new StreamOutput(opts.streamId, opts.onUnwritten);
     this.res = opts.res;
     opts.res.on('close', () => {
       this.res = null;

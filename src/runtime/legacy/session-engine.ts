@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import { randomId, type Random } from '../../core/random.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.js';
-import type { JsonObject, SessionPatch, SessionRecord, Store, StoredEvent } from '../../store/port.js';
+import type { BusMessage, JsonObject, SessionPatch, SessionRecord, Store, StoredEvent } from '../../store/port.js';
 import { EventWriter } from './event-writer.js';
 import { LiveSession, type SessionHost } from './live-session.js';
 import type { ServerFactory } from './server-factory.js';
@@ -22,7 +22,19 @@ export interface SessionEngineOptions {
   onEventsCommitted?: (count: number, seconds: number) => void;
   onSessionCreated?: () => void;
   onSessionRestored?: () => void;
+  /** Cross-node hints travel on the store's bus (absent: this node is alone, e.g. durability off). */
+  useBus?: boolean;
+  /** Whether this node runs the store-wide sweeps now (the leader does); default always. */
+  runsSweeps?: () => boolean;
 }
+
+/** What nodes tell each other about sessions. Hints only: a receiver always re-reads the store. */
+type SessionBusMessage =
+  | { k: 'ev'; n: string; s: string; st: string; q: number }
+  | { k: 'sess'; n: string; s: string; v: number }
+  | { k: 'cm'; n: string; s: string; m: JsonObject };
+
+const BUS_CHANNEL = 'sessions';
 
 /**
  * Owns the 2025-era sessions of one node: creates them (committed before the initialize response),
@@ -36,11 +48,19 @@ export class SessionEngine implements SessionHost {
   /** Sessions used since the last flush, with when (to the second: expiry needs no finer). */
   private readonly touched = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
+  private unsubscribe?: () => Promise<void>;
   created = 0;
   restored = 0;
 
   constructor(private readonly o: SessionEngineOptions) {
     this.events = new EventWriter(o.store, o.onEventsCommitted);
+  }
+
+  /** Listens for other nodes' session hints; resolves once listening. */
+  async listen(): Promise<void> {
+    if (!this.o.useBus) return;
+    this.events.watermark = Math.max(this.events.watermark, await this.o.store.events.maxSeq());
+    this.unsubscribe = await this.o.store.bus.subscribe((m) => this.onBus(m));
   }
 
   /** Starts the background sweeps (eviction, touch flush, expiry, retention). */
@@ -54,8 +74,11 @@ export class SessionEngine implements SessionHost {
     };
     every(Math.max(50, Math.min(1000, this.o.liveIdleMs / 2)), () => this.evictIdle());
     every(Math.min(10_000, Math.max(100, this.o.idleTtlMs / 10)), () => this.flushTouches());
-    every(Math.min(60_000, Math.max(100, this.o.idleTtlMs / 10)), () => this.expireIdle());
-    every(Math.min(60_000, Math.max(1000, this.o.retentionMs / 10)), () => this.o.store.events.pruneEvents(this.o.clock.now() - this.o.retentionMs));
+    const sweeps = this.o.runsSweeps ?? (() => true);
+    every(Math.min(60_000, Math.max(100, this.o.idleTtlMs / 10)), () => (sweeps() ? this.expireIdle() : undefined));
+    every(Math.min(60_000, Math.max(1000, this.o.retentionMs / 10)), () =>
+      sweeps() ? this.o.store.events.pruneEvents(this.o.clock.now() - this.o.retentionMs) : undefined,
+    );
   }
 
   /**
@@ -118,6 +141,7 @@ export class SessionEngine implements SessionHost {
     this.live.delete(id);
     this.touched.delete(id);
     const existed = await this.o.store.sessions.deleteSession(id);
+    this.publish({ k: 'sess', n: this.o.nodeId, s: id, v: -1 });
     await live?.close();
     return existed || live !== undefined;
   }
@@ -134,6 +158,48 @@ export class SessionEngine implements SessionHost {
   async persist(sessionId: string, patch: SessionPatch): Promise<void> {
     const updated = await this.o.store.sessions.updateSession(sessionId, patch);
     if (!updated) throw new Error('session no longer exists');
+    const live = this.live.get(sessionId);
+    if (live) live.record.version = updated.version;
+    this.publish({ k: 'sess', n: this.o.nodeId, s: sessionId, v: updated.version });
+  }
+
+  unwritten(sessionId: string, streamId: string, seq: number): void {
+    this.publish({ k: 'ev', n: this.o.nodeId, s: sessionId, st: streamId, q: seq });
+  }
+
+  forward(sessionId: string, message: JsonRpcMessage): void {
+    this.publish({ k: 'cm', n: this.o.nodeId, s: sessionId, m: message as JsonObject });
+  }
+
+  private publish(message: SessionBusMessage): void {
+    if (!this.o.useBus) return;
+    this.o.store.bus.publish(BUS_CHANNEL, message as unknown as JsonObject).catch((err: Error) => this.o.log.warn({ err: err.message }, 'bus publish failed'));
+  }
+
+  private onBus(message: BusMessage): void {
+    if (message.channel !== BUS_CHANNEL) return;
+    const m = message.payload as unknown as SessionBusMessage;
+    if (m.n === this.o.nodeId) return;
+    const live = this.live.get(m.s);
+    if (!live) return;
+    switch (m.k) {
+      case 'ev': {
+        const output = live.output(m.st);
+        if (output?.attached) void output.pull((after) => this.readEventsAfter(m.s, m.st, after));
+        return;
+      }
+      case 'sess':
+        if (m.v === -1) {
+          this.live.delete(m.s);
+          void live.close();
+        } else if (m.v > live.record.version) {
+          void this.o.store.sessions.getSession(m.s).then((record) => (record ? live.applyRemote(record) : undefined));
+        }
+        return;
+      case 'cm':
+        live.deliverForwarded(m.m as never);
+        return;
+    }
   }
 
   dropped(sessionId: string, message: JsonRpcMessage, reason: string): void {
@@ -148,6 +214,7 @@ export class SessionEngine implements SessionHost {
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.unsubscribe?.();
     await this.events.drain();
     await this.flushTouches();
     const sessions = [...this.live.values()];

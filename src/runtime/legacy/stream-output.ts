@@ -1,4 +1,4 @@
-import type { JsonRpcMessage } from '../../protocol/jsonrpc.js';
+import { isResponse, type JsonRpcMessage } from '../../protocol/jsonrpc.js';
 import type { StoredEvent } from '../../store/port.js';
 import { formatEventId, SseWriter } from './sse.js';
 
@@ -13,7 +13,17 @@ export class StreamOutput {
   /** Highest seq written to the current writer (or replayed to it). */
   private written = 0;
 
-  constructor(readonly streamId: string) {}
+  /**
+   * @param onUnwritten called with the seq of a committed event no local connection received: another
+   *   node may hold this stream's connection (it is told through the bus and reads the event from the store).
+   * @param endAfterResponse end the connection once a JSON-RPC response is written (a POST's stream
+   *   followed on a node that does not run its request).
+   */
+  constructor(
+    readonly streamId: string,
+    private readonly onUnwritten?: (seq: number) => void,
+    private readonly endAfterResponse = false,
+  ) {}
 
   get attached(): boolean {
     return this.writer?.isOpen ?? false;
@@ -29,10 +39,8 @@ export class StreamOutput {
   push(seq: Promise<number>, message: JsonRpcMessage): Promise<void> {
     const step = this.tail.then(async () => {
       const s = await seq;
-      if (s > this.written && this.writer?.isOpen) {
-        this.writer.event(formatEventId(this.streamId, s), message);
-        this.written = s;
-      }
+      if (s > this.written && this.writer?.isOpen) this.write(s, message);
+      else if (!this.writer?.isOpen) this.onUnwritten?.(s);
     });
     this.tail = step.catch(() => undefined);
     return step;
@@ -45,13 +53,26 @@ export class StreamOutput {
       this.writer?.end();
       this.writer = writer;
       this.written = afterSeq;
-      for (const e of events) {
-        writer.event(formatEventId(this.streamId, e.seq), e.message);
-        this.written = e.seq;
-      }
+      for (const e of events) this.write(e.seq, e.message);
     });
     this.tail = step.catch(() => undefined);
     return step;
+  }
+
+  /** Writes committed events this connection has not had yet (another node committed them). */
+  pull(read: (afterSeq: number) => Promise<StoredEvent[]>): Promise<void> {
+    const step = this.tail.then(async () => {
+      if (!this.writer?.isOpen) return;
+      for (const e of await read(this.written)) if (e.seq > this.written) this.write(e.seq, e.message);
+    });
+    this.tail = step.catch(() => undefined);
+    return step;
+  }
+
+  private write(seq: number, message: JsonRpcMessage | StoredEvent["message"]): void {
+    this.writer!.event(formatEventId(this.streamId, seq), message);
+    this.written = seq;
+    if (this.endAfterResponse && isResponse(message as JsonRpcMessage)) this.end();
   }
 
   /** Resolves after every pushed event was written (or failed). */

@@ -1,4 +1,8 @@
 import { systemClock, type Clock } from '../../core/clock.js';
+import { MemoryAuditStore, MemoryControlEventStore, MemoryTokenStore } from './control.js';
+import { MemoryMessageBus } from './bus.js';
+import { MemoryLeaseStore } from './leases.js';
+import { MemoryNodeRegistry } from './nodes.js';
 import type { EventStore, NewEvent, SessionPatch, SessionRecord, SessionStore, Store, StoredEvent } from '../port.js';
 
 /**
@@ -8,6 +12,12 @@ import type { EventStore, NewEvent, SessionPatch, SessionRecord, SessionStore, S
 export class MemoryStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly description = 'memory (not durable)';
+  readonly tokens = new MemoryTokenStore();
+  readonly audit = new MemoryAuditStore();
+  readonly controlEvents = new MemoryControlEventStore();
+  readonly nodes = new MemoryNodeRegistry();
+  readonly leases = new MemoryLeaseStore();
+  readonly bus = new MemoryMessageBus();
   private readonly sessionMap = new Map<string, SessionRecord>();
   private eventList: StoredEvent[] = [];
   private seq = 0;
@@ -69,6 +79,8 @@ export class MemoryStore implements Store {
       this.eventList = this.eventList.filter((e) => e.createdAt >= before);
       return n - this.eventList.length;
     },
+    // The counter, not the newest event: pruning never lowers it.
+    maxSeq: async () => this.seq,
   };
 
   async migrate(): Promise<void> {}
@@ -77,5 +89,7 @@ export class MemoryStore implements Store {
   async now(): Promise<number> {
     return Date.now();
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.bus.close();
+  }
 }

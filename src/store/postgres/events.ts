@@ -73,4 +73,14 @@ export class PostgresEventStore implements EventStore {
       DELETE FROM continuum_events WHERE created_at < ${before}::bigint`);
     return result.count;
   }
+
+  /**
+   * The identity sequence's last value: the highest seq ever drawn, so it never goes back when the
+   * newest events are pruned. It also counts seqs drawn by batches still in flight (or rolled back).
+   */
+  async maxSeq(): Promise<number> {
+    const [row] = await this.pool.run('idempotent', (sql) => sql<{ seq: string }[]>`
+      SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('continuum_events', 'seq')::regclass), 0) AS seq`);
+    return Number(row.seq);
+  }
 }

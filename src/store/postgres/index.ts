@@ -1,9 +1,15 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../port.js';
+import { PostgresAuditStore } from './audit.js';
+import { PostgresMessageBus } from './bus.js';
+import { PostgresControlEventStore } from './control-events.js';
 import { PostgresEventStore } from './events.js';
+import { PostgresLeaseStore } from './leases.js';
 import { migratePostgres } from './migrate.js';
+import { PostgresNodeRegistry } from './nodes.js';
 import { PostgresPool } from './pool.js';
 import { PostgresSessionStore } from './sessions.js';
+import { PostgresTokenStore } from './tokens.js';
 import { redactPostgresUrl } from './url.js';
 
 export interface PostgresStoreOptions {
@@ -22,6 +28,12 @@ export class PostgresStore implements Store {
   readonly description: string;
   readonly sessions: PostgresSessionStore;
   readonly events: PostgresEventStore;
+  readonly tokens: PostgresTokenStore;
+  readonly audit: PostgresAuditStore;
+  readonly controlEvents: PostgresControlEventStore;
+  readonly nodes: PostgresNodeRegistry;
+  readonly leases: PostgresLeaseStore;
+  readonly bus: PostgresMessageBus;
   private readonly pool: PostgresPool;
 
   constructor(url: string, opts: PostgresStoreOptions = {}) {
@@ -39,6 +51,12 @@ export class PostgresStore implements Store {
     });
     this.sessions = new PostgresSessionStore(this.pool);
     this.events = new PostgresEventStore(this.pool, opts.clock ?? systemClock);
+    this.tokens = new PostgresTokenStore(this.pool);
+    this.audit = new PostgresAuditStore(this.pool);
+    this.controlEvents = new PostgresControlEventStore(this.pool);
+    this.nodes = new PostgresNodeRegistry(this.pool);
+    this.leases = new PostgresLeaseStore(this.pool);
+    this.bus = new PostgresMessageBus(this.pool);
   }
 
   async migrate(): Promise<void> {
@@ -57,6 +75,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.bus.close();
     await this.pool.close();
   }
 }

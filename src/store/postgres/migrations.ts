@@ -1,4 +1,6 @@
 import type { Migration } from '../migrations.js';
+import { POSTGRES_CLUSTER_MIGRATIONS } from './cluster-migrations.js';
+import { POSTGRES_CONTROL_MIGRATIONS } from './control-migrations.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -32,4 +34,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX continuum_events_created ON continuum_events (created_at)`,
     ],
   },
+  // Cluster: nodes, leases (versions 2-9).
+  ...POSTGRES_CLUSTER_MIGRATIONS,
+  // Control plane (versions 20-39).
+  ...POSTGRES_CONTROL_MIGRATIONS,
 ];

@@ -47,6 +47,16 @@ export class PostgresPool {
   }
 
   /**
+   * A separate postgres.js instance on the pool's URL and options (plus `overrides`), owned and ended
+   * by the caller: for connections that must not be dropped when the pool is replaced, such as LISTEN
+   * (postgres.js reconnects those itself, and a reconnect picks the primary as the pool does).
+   */
+  dedicated(overrides: postgres.Options<Record<string, never>> = {}): Sql {
+    if (this.#closed) throw new Error('store is closed');
+    return postgres(this.url, { ...this.options, ...overrides });
+  }
+
+  /**
    * Lets operations already started finish (their retries are bounded), then drops the connections.
    * The pool is ended with timeout 0 rather than left to drain: postgres.js (3.4) never considers a
    * connection drained once its socket closed under a query, so a graceful end() would wait out its

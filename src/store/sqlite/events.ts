@@ -18,10 +18,15 @@ function prepare(db: Database.Database) {
       ORDER BY seq LIMIT ?`,
   );
   const prune = db.prepare<[number]>(`DELETE FROM continuum_events WHERE created_at < ?`);
+  // AUTOINCREMENT's counter, not max(seq): it never goes back when the newest events are pruned.
+  const maxSeq = db
+    .prepare<[], number>(`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'continuum_events'), 0)`)
+    .pluck();
 
   return {
     select,
     after,
+    maxSeq,
     // One BEGIN IMMEDIATE transaction per batch: one fsync for the whole batch, and the write lock
     // makes seq order equal commit order across processes sharing the file.
     append: db.transaction((events: NewEvent[], createdAt: number): StoredEvent[] =>
@@ -67,5 +72,9 @@ export class SqliteEventStore implements EventStore {
 
   async pruneEvents(before: number): Promise<number> {
     return this.s.prune.immediate(before);
+  }
+
+  async maxSeq(): Promise<number> {
+    return this.s.maxSeq.get() as number;
   }
 }

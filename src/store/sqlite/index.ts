@@ -3,13 +3,21 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../port.js';
+import { SqliteAuditStore } from './audit.js';
+import { SQLITE_BUS_DEFAULTS, SqliteMessageBus } from './bus.js';
+import { SqliteControlEventStore } from './control-events.js';
 import { SqliteEventStore } from './events.js';
+import { SqliteLeaseStore } from './leases.js';
 import { migrateSqlite } from './migrate.js';
+import { SqliteNodeRegistry } from './nodes.js';
 import { SqliteSessionStore } from './sessions.js';
+import { SqliteTokenStore } from './tokens.js';
 
 export interface SqliteStoreOptions {
   /** Source of event createdAt. */
   clock?: Clock;
+  /** How often bus subscribers poll the file for new messages (ms, default 15). */
+  busPollMs?: number;
 }
 
 export const SQLITE_MEMORY = ':memory:';
@@ -24,6 +32,12 @@ export class SqliteStore implements Store {
   readonly description: string;
   readonly sessions: SqliteSessionStore;
   readonly events: SqliteEventStore;
+  readonly tokens: SqliteTokenStore;
+  readonly audit: SqliteAuditStore;
+  readonly controlEvents: SqliteControlEventStore;
+  readonly nodes: SqliteNodeRegistry;
+  readonly leases: SqliteLeaseStore;
+  readonly bus: SqliteMessageBus;
   private readonly db: Database.Database;
   private readonly selectOne: Database.Statement<[], unknown>;
   private readonly selectNow: Database.Statement<[], number>;
@@ -36,6 +50,12 @@ export class SqliteStore implements Store {
     this.description = `sqlite:${file}`;
     this.sessions = new SqliteSessionStore(this.db);
     this.events = new SqliteEventStore(this.db, opts.clock ?? systemClock);
+    this.tokens = new SqliteTokenStore(this.db);
+    this.audit = new SqliteAuditStore(this.db);
+    this.controlEvents = new SqliteControlEventStore(this.db);
+    this.nodes = new SqliteNodeRegistry(this.db);
+    this.leases = new SqliteLeaseStore(this.db);
+    this.bus = new SqliteMessageBus(this.db, { ...SQLITE_BUS_DEFAULTS, pollMs: opts.busPollMs ?? SQLITE_BUS_DEFAULTS.pollMs });
     this.selectOne = this.db.prepare('SELECT 1');
     this.selectNow = this.db.prepare<[], number>(`SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER)`).pluck();
   }
@@ -53,6 +73,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.bus.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,4 +1,6 @@
 import type { Migration } from '../migrations.js';
+import { SQLITE_CLUSTER_MIGRATIONS } from './cluster-migrations.js';
+import { SQLITE_CONTROL_MIGRATIONS } from './control-migrations.js';
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -33,4 +35,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX continuum_events_created ON continuum_events (created_at)`,
     ],
   },
+  // Cluster: nodes, leases, bus (versions 2-9).
+  ...SQLITE_CLUSTER_MIGRATIONS,
+  // Control plane (versions 20-39).
+  ...SQLITE_CONTROL_MIGRATIONS,
 ];

@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import type { Store } from '../store/port.js';
+import { LeaderLease } from './leader.js';
+import { Membership, type MemberView } from './membership.js';
+import { PartitionTracker, type Decision, type PartitionThresholds } from './partition.js';
+
+export { LeaderLease } from './leader.js';
+export { Membership, type MemberView } from './membership.js';
+export { decide, PartitionTracker, DEFAULT_THRESHOLDS, type Decision, type Observation, type PartitionThresholds } from './partition.js';
+
+export interface ClusterOptions {
+  store: Store;
+  nodeId: string;
+  region: string;
+  url: string;
+  log: Logger;
+  heartbeatMs: number;
+  failAfterMs: number;
+  /** A node silent longer than this stops counting as a member at all. */
+  memberWindowMs: number;
+  leaseTtlMs: number;
+  thresholds: PartitionThresholds;
+  /** Extra state published with each heartbeat. */
+  state: () => Record<string, string | number | boolean | null>;
+  onDecision?: (decision: Decision) => void;
+  /** An operator asked this node to drain (continuum drain <node>). */
+  onDrainRequested?: () => void;
+  monotonic?: () => number;
+}
+
+/** Bus channel for operator requests to nodes (e.g. { k: 'drain', target: nodeId }). */
+export const CONTROL_CHANNEL = 'control';
+
+/** The name of the lease singleton work (monitors, schedulers, sweeps) runs under. */
+export const LEADER_LEASE = 'continuum/leader';
+
+/**
+ * This node's place in the cluster: it heartbeats, watches the others through the store, applies the
+ * partition policy to what it sees, and competes for the leader lease.
+ */
+export class Cluster {
+  readonly membership: Membership;
+  readonly leader: LeaderLease;
+  readonly partition: PartitionTracker;
+  private members: { id: string; region: string }[] = [];
+  private unsubscribe?: () => Promise<void>;
+  private readonly monotonic: () => number;
+
+  constructor(private readonly o: ClusterOptions) {
+    this.monotonic = o.monotonic ?? (() => performance.now());
+    this.partition = new PartitionTracker(o.thresholds);
+    this.membership = new Membership({
+      store: o.store,
+      nodeId: o.nodeId,
+      region: o.region,
+      url: o.url,
+      intervalMs: o.heartbeatMs,
+      failAfterMs: o.failAfterMs,
+      log: o.log,
+      state: () => ({ ...o.state(), leader: this.leader.isLeader, partition: this.partition.current.band, side: this.partition.current.side }),
+      onBeat: (ok) => void this.observe(ok),
+    });
+    this.leader = new LeaderLease({
+      leases: o.store.leases,
+      name: LEADER_LEASE,
+      holder: o.nodeId,
+      ttlMs: o.leaseTtlMs,
+      renewEveryMs: Math.max(50, Math.floor(o.leaseTtlMs / 3)),
+      log: o.log,
+      monotonic: this.monotonic,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.o.store.bus.subscribe((m) => {
+      if (m.channel === CONTROL_CHANNEL && m.payload.k === 'drain' && m.payload.target === this.o.nodeId) this.o.onDrainRequested?.();
+    });
+    await this.membership.start();
+    await this.leader.start();
+  }
+
+  get decision(): Decision {
+    return this.partition.current;
+  }
+
+  /** Applies the partition policy to the latest view of the cluster. */
+  private async observe(storeReachable: boolean): Promise<void> {
+    let reachable = [this.o.nodeId];
+    if (storeReachable) {
+      try {
+        const view = await this.membership.view();
+        const members = view.filter((n) => n.ageMs <= this.o.memberWindowMs || n.id === this.o.nodeId);
+        this.members = members.map((n) => ({ id: n.id, region: n.region }));
+        reachable = members.filter((n) => n.healthy || n.id === this.o.nodeId).map((n) => n.id);
+      } catch {
+        storeReachable = false;
+      }
+    }
+    if (!this.members.some((m) => m.id === this.o.nodeId)) this.members.push({ id: this.o.nodeId, region: this.o.region });
+    const { decision, changed } = this.partition.observe({ storeReachable, members: this.members, reachable, self: this.o.nodeId }, this.monotonic());
+    if (changed) {
+      this.o.log.warn({ band: decision.band, side: decision.side, action: decision.action, durationMs: Math.round(decision.durationMs) }, `partition policy: ${decision.reason}`);
+      this.o.onDecision?.(decision);
+    }
+  }
+
+  async view(): Promise<MemberView[]> {
+    return this.membership.view();
+  }
+
+  async stop(deregister = true): Promise<void> {
+    await this.unsubscribe?.();
+    await this.leader.stop();
+    await this.membership.stop(deregister);
+  }
+}

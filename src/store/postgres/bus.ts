@@ -1,0 +1,126 @@
+import { callHandler, decodeBusMessage, encodeBusMessage } from '../bus-message.js';
+import type { BusMessage, JsonObject, MessageBus } from '../port.js';
+import type { PostgresPool, Sql } from './pool.js';
+import { withRetry } from './retry.js';
+
+/** The one NOTIFY channel every store on a database uses; bus channels travel inside the payload. */
+export const PG_BUS_CHANNEL = 'continuum_bus';
+
+interface Subscriber {
+  handler: (message: BusMessage) => void;
+  /** Per-subscriber counter: NOTIFY has no global sequence, so seq numbers this subscriber's deliveries. */
+  seq: number;
+  active: boolean;
+}
+
+interface Listener {
+  /** A postgres.js instance of our own (not the pool's), so replacing the pool does not drop it. */
+  sql: Sql;
+  stop(): Promise<void>;
+}
+
+/**
+ * Bus over LISTEN/NOTIFY. publish() is one pg_notify() through the pool; publishes from one store are
+ * sent one after the other, in call order, and PostgreSQL delivers notifications in commit order, so
+ * every subscriber sees one publisher's messages in publish order.
+ *
+ * Each store instance holds at most one LISTEN connection, opened by its first subscriber and closed
+ * with its last, shared by all its subscribers. postgres.js re-opens it and listens again by itself
+ * when it drops; messages published while it is down are lost, not replayed. That is by design: bus
+ * messages are hints, and subscribers re-read the store for the truth (e.g. after reconnecting, events
+ * are read after the last seq they saw).
+ *
+ * The envelope {channel, payload} must stay under 8000 bytes (NOTIFY's limit); larger messages are
+ * rejected before anything is sent (bus-message.ts).
+ */
+export class PostgresMessageBus implements MessageBus {
+  private readonly subscribers = new Set<Subscriber>();
+  private listener?: Promise<Listener>;
+  /** The previous publish: the next one is sent only once it has settled. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly pool: PostgresPool) {}
+
+  publish(channel: string, payload: JsonObject): Promise<void> {
+    let envelope: string;
+    try {
+      envelope = encodeBusMessage(channel, payload).envelope;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Not retried when in doubt: a NOTIFY that did commit would be delivered twice.
+    const sent = this.tail.then(() =>
+      this.pool.run('if-not-committed', (sql) => sql`SELECT pg_notify(${PG_BUS_CHANNEL}, ${envelope})`),
+    );
+    this.tail = sent.catch(() => undefined);
+    return sent.then(() => undefined);
+  }
+
+  async subscribe(handler: (message: BusMessage) => void): Promise<() => Promise<void>> {
+    if (this.closed) throw new Error('store is closed');
+    // Counted before the first await, so a last unsubscribe meanwhile does not close the connection
+    // this subscriber is about to rely on.
+    const subscriber: Subscriber = { handler, seq: 0, active: true };
+    this.subscribers.add(subscriber);
+    const listener = (this.listener ??= this.listen());
+    const unsubscribe = async (): Promise<void> => {
+      if (!subscriber.active) return;
+      subscriber.active = false;
+      this.subscribers.delete(subscriber);
+      if (this.subscribers.size === 0 && this.listener === listener) {
+        this.listener = undefined;
+        await listener.then((l) => l.stop(), () => undefined);
+      }
+    };
+    try {
+      await listener;
+    } catch (err) {
+      await unsubscribe();
+      if (this.listener === listener) this.listener = undefined;
+      throw err;
+    }
+    return unsubscribe;
+  }
+
+  /** Stops delivery and closes the LISTEN connection (the store is closing). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const subscriber of this.subscribers) subscriber.active = false;
+    this.subscribers.clear();
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.then((l) => l.stop(), () => undefined);
+    await this.tail;
+  }
+
+  /**
+   * Opens a LISTEN connection, retrying connection failures within the pool's budget. Each attempt
+   * uses a fresh postgres.js instance: one whose first LISTEN failed keeps the failure cached.
+   */
+  private listen(): Promise<Listener> {
+    return withRetry(
+      'idempotent',
+      async () => {
+        const sql = this.pool.dedicated({ max: 1, connection: { application_name: 'continuum-bus' } });
+        try {
+          await sql.listen(PG_BUS_CHANNEL, (text) => this.deliver(text));
+        } catch (err) {
+          await sql.end({ timeout: 0 }).catch(() => undefined);
+          throw err;
+        }
+        return { sql, stop: () => sql.end({ timeout: 0 }).catch(() => undefined) };
+      },
+      { shouldStop: () => this.closed },
+    );
+  }
+
+  private deliver(text: string): void {
+    const decoded = decodeBusMessage(text);
+    if (!decoded) return; // Not ours: something else notified on the channel.
+    for (const subscriber of [...this.subscribers]) {
+      if (!subscriber.active) continue;
+      callHandler(subscriber.handler, { seq: ++subscriber.seq, channel: decoded.channel, payload: decoded.payload });
+    }
+  }
+}
