@@ -35,7 +35,16 @@ export function viewToken(t: ApiTokenRecord): TokenView {
   };
 }
 
-export class TokenError extends Error {}
+/** Bad token input; `status` is the HTTP status the admin API answers with. */
+export class TokenError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
 
 const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
@@ -55,7 +64,7 @@ export class TokenService {
   async create(name: string, role: Role, by: Actor): Promise<{ token: TokenView; secret: string }> {
     if (!NAME.test(name)) throw new TokenError(`token name "${name}" must be 1-64 letters, digits, . _ @ -`);
     const active = (await this.store.listTokens()).find((t) => t.name === name && t.revokedAt === null);
-    if (active) throw new TokenError(`a token named "${name}" exists (${active.id}); revoke it first or pick another name`);
+    if (active) throw new TokenError(`a token named "${name}" exists (${active.id}); revoke it first or pick another name`, 409);
     const secret = TOKEN_PREFIX + randomId(this.random, 32);
     const record: ApiTokenRecord = {
       id: `tok_${randomId(this.random, 9)}`,
@@ -80,7 +89,7 @@ export class TokenService {
   async revoke(idOrName: string, by: Actor): Promise<TokenView> {
     const all = await this.store.listTokens();
     const target = all.find((t) => t.id === idOrName) ?? all.find((t) => t.name === idOrName && t.revokedAt === null);
-    if (!target) throw new TokenError(`no token with id or active name "${idOrName}" (continuum token list shows them)`);
+    if (!target) throw new TokenError(`no token with id or active name "${idOrName}" (continuum token list shows them)`, 404);
     const revoked = await this.store.revokeToken(target.id, this.clock.now(), by.id);
     if (!revoked) throw new TokenError(`token ${target.id} disappeared while being revoked`);
     await this.audit.record(by, 'token.revoked', revoked.id, { name: revoked.name, role: revoked.role });

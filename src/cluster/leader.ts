@@ -78,6 +78,8 @@ export class LeaderLease {
     if (next) {
       this.lease = next;
       this.actingUntil = sentAt + this.o.ttlMs - this.marginMs;
+      // Each term leaves a fenced mark: the lease history is the record fencing is checked against.
+      if (this.isLeader) await this.fenced({ tick: 'leader', holder: this.o.holder }).catch(() => false);
     } else {
       this.lease = null;
       this.actingUntil = 0;

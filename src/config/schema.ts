@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiConfigSchema, incidentsConfigSchema } from '../incidents/config.js';
 import { parseDuration } from './duration.js';
 
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -89,6 +90,10 @@ export const configSchema = z
       .prefault({}),
     /** How long SIGTERM waits for in-flight requests before exiting. */
     shutdownGrace: duration.prefault('10s'),
+    /** The admin REST API under /api (src/api). */
+    api: apiConfigSchema.prefault({}),
+    /** Incident response: team, detection, paging, timers (src/incidents/config.ts). */
+    incidents: incidentsConfigSchema.prefault({}),
   })
   .strict();
 

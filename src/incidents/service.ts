@@ -254,7 +254,8 @@ export class IncidentService {
    * makes a retry after an unknown outcome harmless.
    */
   async ingestSignal(signal: Signal, classified: Classified | null, opts: { idempotencyKey: string; actor: Actor }): Promise<IngestResult> {
-    if (await this.d.events.findByIdempotencyKey(opts.idempotencyKey)) return { outcome: 'already-recorded', incident: null };
+    const done = await this.d.events.findByIdempotencyKey(opts.idempotencyKey);
+    if (done) return { outcome: 'already-recorded', incident: await this.incidentOf(done) };
     const correlation = `signal-key:${signal.key}`;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const claims = await this.d.events.readStream(correlation);
@@ -281,7 +282,10 @@ export class IncidentService {
         }
         return { outcome: 'opened', incident: await this.openFromSignal(id!, signal, classified, opts) };
       } catch (err) {
-        if (err instanceof DuplicateControlEvent) return { outcome: 'already-recorded', incident: null };
+        if (err instanceof DuplicateControlEvent) {
+          const done = await this.d.events.findByIdempotencyKey(opts.idempotencyKey);
+          return { outcome: 'already-recorded', incident: done ? await this.incidentOf(done) : null };
+        }
         if (!(err instanceof StreamVersionConflict)) throw err;
       }
     }
@@ -289,10 +293,15 @@ export class IncidentService {
   }
 
   /** Records pages sent for an incident (by this service or by the detector from its journal). */
-  async recordPage(incidentId: string, page: Page, results: PageResult[], actor: Actor, at = this.d.clock.now()): Promise<void> {
-    await this.d.events.appendToStream(incidentStream(incidentId), [
-      { type: E.pageSent, data: { dedupKey: page.dedupKey, action: page.action, kind: page.kind, results: results as unknown as JsonObject[] }, actor: actor.id, at },
-    ]);
+  async recordPage(incidentId: string, page: Page, results: PageResult[], actor: Actor, opts: { at?: number; idempotencyKey?: string } = {}): Promise<void> {
+    const data = { dedupKey: page.dedupKey, action: page.action, kind: page.kind, results: results as unknown as JsonObject[] };
+    const event: NewControlEvent = { type: E.pageSent, data, actor: actor.id, at: opts.at ?? this.d.clock.now() };
+    if (opts.idempotencyKey) event.idempotencyKey = opts.idempotencyKey;
+    try {
+      await this.d.events.appendToStream(incidentStream(incidentId), [event]);
+    } catch (err) {
+      if (!(err instanceof DuplicateControlEvent)) throw err; // recorded before a crash or by another node
+    }
   }
 
   /** Appends events decided from the incident's current state (timers use this). */
@@ -394,6 +403,11 @@ export class IncidentService {
     };
     const stored = await this.append(id, [{ type: E.declared, data: data as unknown as JsonObject, idempotencyKey: opts.idempotencyKey }], opts.actor, 0);
     return foldIncident(stored)!;
+  }
+
+  private async incidentOf(e: ControlEvent): Promise<Incident | null> {
+    if (!e.streamId.startsWith('incident:')) return null;
+    return foldIncident(await this.d.events.readStream(e.streamId));
   }
 
   private missingRoles(inc: Incident, severity: Severity): Draft[] {

@@ -9,7 +9,9 @@ export function onCall(rotation: Rotation, at: number): string {
   return rotation.members[turn % rotation.members.length];
 }
 
-export class TeamError extends Error {}
+export class TeamError extends Error {
+  readonly status = 422;
+}
 
 export class ResponseTeam {
   constructor(readonly config: TeamConfig) {}

@@ -35,6 +35,17 @@ export class NodeMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly partitionDecisions = new Counter({
+    name: 'continuum_partition_decisions_total',
+    help: 'Partition policy decisions taken by this node (each change counts once)',
+    labelNames: ['band', 'side', 'action'] as const,
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: 'continuum_leader',
+    help: '1 while this node holds the leader lease',
+    registers: [this.registry],
+  });
   readonly ready = new Gauge({
     name: 'continuum_ready',
     help: '1 when the node is ready (store answers, not draining)',

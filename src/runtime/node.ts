@@ -19,6 +19,7 @@ import { SessionEngine } from './legacy/session-engine.js';
 import { createModernHandler, isV2Server } from './modern/index.js';
 import { createNotifier, type Notifier } from './notify.js';
 import { Cluster } from '../cluster/index.js';
+import { ControlPlane } from '../control/plane.js';
 
 export interface NodeOptions {
   config: ContinuumConfig;
@@ -53,6 +54,8 @@ export class ContinuumNode {
   notify!: Notifier;
   /** This node's membership, leader lease and partition policy (absent when sessions are not durable). */
   cluster?: Cluster;
+  /** Incidents, detection, API tokens, the audit log and the admin API (/api). */
+  control!: ControlPlane;
 
   private constructor(
     private readonly o: NodeOptions,
@@ -91,8 +94,9 @@ export class ContinuumNode {
     const random = this.o.random ?? cryptoRandom;
     this.durableStore = this.o.store ?? (await openStore(c.store, { clock: this.clock }));
     await this.durableStore.migrate();
+    this.control = new ControlPlane({ config: c, store: this.durableStore, clock: this.clock, random, log: this.log, nodeId: this.nodeId, metrics: this.metrics, mcpUrl: () => this.url });
     const sessionStore = c.sessions.durable ? this.durableStore : new MemoryStore(this.clock);
-    const factory: ServerFactory = this.o.factory ?? (() => createContinuumServer({ status: () => this.status() }));
+    const factory: ServerFactory = this.o.factory ?? (() => createContinuumServer({ status: () => this.status(), incidents: this.control.mcp }));
 
     this.engine = new SessionEngine({
       store: sessionStore,
@@ -144,8 +148,10 @@ export class ContinuumNode {
       readiness: () => this.readiness(),
       metrics: async () => {
         this.metrics.liveSessions.set(this.engine.live.size);
+        this.metrics.leader.set(this.cluster?.leader.isLeader ? 1 : 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
+      api: this.control.api,
       isDraining: () => this.draining,
       countRequest: (route, method, status) => this.metrics.httpRequests.inc({ route, method, status: String(status) }),
       log: this.log,
@@ -175,6 +181,7 @@ export class ContinuumNode {
         leaseTtlMs: c.cluster.leaseTtl,
         thresholds: { shortMs: c.cluster.partition.short, longMs: c.cluster.partition.long, quorumBy: c.cluster.partition.quorumBy },
         state: () => ({ draining: this.draining, live: this.engine.live.size }),
+        onDecision: (d) => this.metrics.partitionDecisions.inc({ band: d.band, side: d.side, action: d.action }),
         onDrainRequested: () => {
           this.log.info('drain requested by an operator');
           void this.stop();
@@ -182,18 +189,30 @@ export class ContinuumNode {
       });
       await this.cluster.start();
     }
+    this.control.start();
     this.log.info({ url: this.url, store: this.durableStore.description, durable: c.sessions.durable }, 'continuum node up');
   }
 
+  /**
+   * Ready = not draining, the store answers, and the partition policy does not have this node fail over.
+   * In a cluster the store's answer is the last heartbeat's (taken every cluster.heartbeat), so a health
+   * check costs no store round trip and a busy store cannot make a balancer flap; and during a partition
+   * shorter than the policy's first threshold the node stays ready (the plan: ride short partitions out).
+   */
   async readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
-    let store: string = 'ok';
-    try {
-      await withTimeout(this.durableStore.ping(), 2000);
-    } catch (err) {
-      store = `unreachable: ${(err as Error).message}`;
+    let store = 'ok';
+    if (this.cluster) {
+      if (!this.cluster.membership.lastBeatOk) store = 'unreachable: the last heartbeat failed';
+    } else {
+      try {
+        await withTimeout(this.durableStore.ping(), 2000);
+      } catch (err) {
+        store = `unreachable: ${(err as Error).message}`;
+      }
     }
     const partition = this.cluster?.decision;
-    const ready = store === 'ok' && !this.draining && partition?.action !== 'failover';
+    const storeOk = store === 'ok' || partition?.band === 'short';
+    const ready = storeOk && !this.draining && partition?.action !== 'failover';
     this.metrics.ready.set(ready ? 1 : 0);
     return { ready, checks: { node: this.nodeId, store, draining: this.draining, partition: partition ? { band: partition.band, side: partition.side, action: partition.action } : null } };
   }
@@ -253,6 +272,7 @@ export class ContinuumNode {
     clearTimeout(grace);
     await this.modern?.close();
     await this.engine.close();
+    await this.control.stop();
     if (!this.o.store) await this.durableStore.close();
     this.log.info('stopped');
     this.resolveClosed();

@@ -1,10 +1,13 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { VERSION } from '../version.js';
+import { registerIncidentTools, type IncidentToolSource } from './incident-tools.js';
 
 /** What the continuity tools can read about the node they run on. */
 export interface ContinuityStatusSource {
   status(): Promise<ContinuityStatus>;
+  /** The incident tools' backing service (absent: no incident tools, e.g. over stdio). */
+  incidents?: IncidentToolSource;
 }
 
 export interface ContinuityStatus {
@@ -35,5 +38,6 @@ export function createContinuumServer(source: ContinuityStatusSource): McpServer
       };
     },
   );
+  if (source.incidents) registerIncidentTools(server, source.incidents);
   return server;
 }

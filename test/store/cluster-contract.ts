@@ -357,8 +357,9 @@ export function clusterContract(name: string, open: OpenClusterStore): void {
         const peer = await openPeer();
         const stores = [store, peer];
         const holders = Array.from({ length: 10 }, (_, i) => `h${i}`);
-        let current = await store.leases.acquire('L', 'start', LONG_TTL);
-        assert.ok(current);
+        const start = await store.leases.acquire('L', 'start', LONG_TTL);
+        assert.ok(start);
+        let current: Lease = start;
         const epochs = [current.epoch];
         const previous: Lease[] = [];
         for (let round = 0; round < 6; round++) {
@@ -371,9 +372,10 @@ export function clusterContract(name: string, open: OpenClusterStore): void {
             await waitForLapse(store, short!);
           }
           // The holder that just lost it races too: taking it back still means a new epoch.
-          const racers = [...holders.filter((h) => h !== current!.holder), current.holder];
+          const holder = current.holder;
+          const racers = [...holders.filter((h) => h !== holder), holder];
           const results = await Promise.all(racers.map((h, i) => stores[i % 2].leases.acquire('L', h, LONG_TTL)));
-          const winners = results.filter((r) => r !== null);
+          const winners = results.filter((r): r is Lease => r !== null);
           assert.equal(winners.length, 1, `round ${round}: winners ${JSON.stringify(winners)}`);
           const next = winners[0];
           assert.ok(next.epoch > current.epoch, `round ${round}: epoch ${next.epoch} after ${current.epoch}`);

@@ -29,6 +29,7 @@ export async function startHaproxy(backends: { id: string; port: number }[], mcp
 defaults
   mode http
   timeout connect 500ms
+  timeout check 1s
   timeout client 120s
   timeout server 120s
   timeout tunnel 1h
@@ -43,7 +44,7 @@ backend nodes
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 250ms fastinter 100ms fall 2 rise 1 on-marked-down shutdown-sessions
+  default-server inter 250ms fastinter 100ms fall 3 rise 1 on-marked-down shutdown-sessions
 ${backends.map((b) => `  server ${b.id} 127.0.0.1:${b.port} check`).join('\n')}
 `,
   );

@@ -21,6 +21,8 @@ export interface RouterDeps {
   health: () => Record<string, unknown>;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /** The admin REST API, for paths under /api/ (src/api). */
+  api?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   isDraining: () => boolean;
   countRequest: (route: string, method: string, status: number) => void;
   log: Logger;
@@ -101,9 +103,10 @@ export function createRouter(d: RouterDeps) {
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
-    const route = path === d.mcpPath ? 'mcp' : path.slice(1) || 'root';
+    const route = path === d.mcpPath ? 'mcp' : path.startsWith('/api/') ? 'api' : path.slice(1) || 'root';
     res.on('finish', () => d.countRequest(route, req.method ?? '', res.statusCode));
     try {
+      if (d.api && path.startsWith('/api/')) return await d.api(req, res);
       switch (path) {
         case d.mcpPath:
           return await mcp(req, res);

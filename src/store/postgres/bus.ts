@@ -102,7 +102,13 @@ export class PostgresMessageBus implements MessageBus {
     return withRetry(
       'idempotent',
       async () => {
-        const sql = this.pool.dedicated({ max: 1, connection: { application_name: 'continuum-bus' } });
+        const sql = this.pool.dedicated({
+          max: 1,
+          connection: { application_name: 'continuum-bus' },
+          // Reconnect attempts (seconds) capped at 1 s: postgres.js's default grows to 20 s, which after
+          // a restart of a few seconds leaves the bus deaf for several more.
+          backoff: (attempt) => Math.min(1, 0.05 * 2 ** attempt) * (0.5 + Math.random() / 2),
+        });
         try {
           await sql.listen(PG_BUS_CHANNEL, (text) => this.deliver(text));
         } catch (err) {

@@ -1,0 +1,116 @@
+/**
+ * The control plane of one node: access (tokens, audit), incidents (service, detection, journal,
+ * pager, timers), the admin REST API and the incident MCP tools, assembled over the node's store.
+ * The node creates it after migrating the store, mounts `api` under /api, hands `mcp` to its MCP server,
+ * calls `start()` once it listens and `stop()` before it closes the store.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { AuditLog } from '../access/audit-log.js';
+import { TokenService } from '../access/tokens.js';
+import { createApi } from '../api/app.js';
+import { BearerAuth } from '../api/auth.js';
+import { accessRoutes } from '../api/routes/access.js';
+import { detectionRoutes } from '../api/routes/detection.js';
+import { incidentRoutes } from '../api/routes/incidents.js';
+import type { ContinuumConfig } from '../config/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import { Detector } from '../incidents/detector.js';
+import { IncidentJournal } from '../incidents/journal.js';
+import { HttpPager, type Pager } from '../incidents/pager.js';
+import { ErrorRateProbe, NodeHealthProbe, ProbeRunner, StoreProbe, SyntheticMcpProbe, type Probe } from '../incidents/probes.js';
+import { IncidentService } from '../incidents/service.js';
+import { ResponseTeam } from '../incidents/team.js';
+import { IncidentTimers } from '../incidents/timers.js';
+import type { Logger } from '../log/index.js';
+import type { NodeMetrics } from '../metrics/index.js';
+import type { IncidentToolSource } from '../server/incident-tools.js';
+import type { Store } from '../store/port.js';
+import { VERSION } from '../version.js';
+
+export interface ControlPlaneOptions {
+  config: ContinuumConfig;
+  store: Store;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  nodeId: string;
+  metrics: NodeMetrics;
+  /** This node's MCP endpoint, for the synthetic probe (known once the node listens). */
+  mcpUrl: () => string;
+  /** Replaces the HTTP pager (tests). */
+  pager?: Pager;
+}
+
+/** Where the journal lives by default: beside a SQLite store's file, else in ./.continuum. */
+export function defaultJournalPath(config: ContinuumConfig): string {
+  const name = `incident-journal${config.nodeId ? `-${config.nodeId}` : ''}.jsonl`;
+  const sqlite = /^sqlite:(.+)$/.exec(config.store)?.[1];
+  const dir = sqlite && sqlite !== ':memory:' ? dirname(resolve(sqlite)) : resolve('.continuum');
+  return join(dir, name);
+}
+
+export class ControlPlane {
+  readonly audit: AuditLog;
+  readonly tokens: TokenService;
+  readonly team: ResponseTeam;
+  readonly incidents: IncidentService;
+  readonly journal: IncidentJournal;
+  readonly detector: Detector;
+  readonly timers: IncidentTimers;
+  readonly probes: ProbeRunner;
+  readonly api: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readonly mcp: IncidentToolSource;
+
+  constructor(private readonly o: ControlPlaneOptions) {
+    const { config, store, clock, random, log, nodeId } = o;
+    const ic = config.incidents;
+    this.audit = new AuditLog(store.audit, clock);
+    this.tokens = new TokenService(store.tokens, this.audit, clock, random);
+    this.team = new ResponseTeam(ic.team);
+    const pager = o.pager ?? new HttpPager(ic.paging.receivers, ic.paging.timeout);
+    this.incidents = new IncidentService({ events: store.controlEvents, audit: this.audit, team: this.team, pager, clock, random, config: ic, log });
+    this.journal = new IncidentJournal(ic.journal ?? defaultJournalPath(config));
+    this.detector = new Detector({ journal: this.journal, pager, service: this.incidents, rules: ic.rules, clock, random, nodeId, log });
+    this.timers = new IncidentTimers(this.incidents, ic, clock, nodeId, log);
+    this.probes = new ProbeRunner(this.buildProbes(), this.detector, clock, { reassertEveryMs: ic.detection.reassertEvery, log });
+    this.api = createApi({
+      routes: [...incidentRoutes(this.incidents, this.team), ...detectionRoutes(this.detector, clock), ...accessRoutes(this.tokens, this.audit)],
+      auth: new BearerAuth(this.tokens, clock),
+      maxBodyBytes: config.api.maxBodyBytes,
+      log,
+      version: VERSION,
+    });
+    this.mcp = { service: this.incidents, role: ic.mcpRole };
+  }
+
+  /** Starts probes and timers (as configured); replays what the journal holds from before a restart. */
+  start(): void {
+    const ic = this.o.config.incidents;
+    if (ic.detection.enabled) this.probes.start(ic.detection.interval);
+    if (ic.timers.enabled) this.timers.start(ic.timers.interval);
+    if (this.detector.pendingCount > 0) {
+      this.detector.reconcile().catch((err: Error) => this.o.log.warn({ err }, 'journal replay failed; retried with the probes'));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.probes.stop();
+    this.timers.stop();
+    await this.detector.idle();
+    await this.incidents.settled();
+    this.journal.close();
+  }
+
+  private buildProbes(): Probe[] {
+    const { config, store, clock, metrics } = this.o;
+    const d = config.incidents.detection;
+    const probes: Probe[] = [];
+    if (d.nodes.length > 0) probes.push(new NodeHealthProbe(d.nodes, d.probeTimeout));
+    if (d.store) probes.push(new StoreProbe(store, d.probeTimeout));
+    if (d.synthetic.enabled) probes.push(new SyntheticMcpProbe(this.o.mcpUrl, d.probeTimeout, d.synthetic.every, clock, config.mcp.tokens[0]?.token));
+    if (d.errorRate.enabled) probes.push(new ErrorRateProbe(metrics.registry, d.errorRate.threshold, d.errorRate.minRequests));
+    return probes;
+  }
+}

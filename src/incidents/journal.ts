@@ -1,0 +1,102 @@
+/**
+ * The node's local incident journal: an append-only JSON-lines file, fsynced after every record, that
+ * holds what detection saw and paged while the store may be unreachable. A signal is journaled before
+ * anything else happens to it, so a store outage (or a crash) loses no incident and no page: entries
+ * not yet reconciled into the store are replayed when it answers again.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Classified, Signal } from './signal.js';
+import type { Page, PageResult } from './pager.js';
+
+export type JournalRecord =
+  | { t: 'signal'; id: string; at: number; node: string; signal: Signal; classified: Classified | null }
+  | { t: 'page'; id: string; at: number; page: Page; results: PageResult[] }
+  | { t: 'reconciled'; id: string; at: number; outcome: string; incident: string | null };
+
+export type SignalRecord = Extract<JournalRecord, { t: 'signal' }>;
+export type PageRecord = Extract<JournalRecord, { t: 'page' }>;
+
+export class IncidentJournal {
+  private fd: number | null = null;
+  /** The file ends in a torn record: the next record must start on a line of its own. */
+  private torn = false;
+  private readonly signals = new Map<string, SignalRecord>();
+  private readonly pages = new Map<string, PageRecord[]>();
+  private readonly reconciled = new Set<string>();
+
+  constructor(readonly path: string) {
+    this.load();
+  }
+
+  /** Writes one record and fsyncs it before returning. */
+  append(record: JournalRecord): void {
+    if (this.fd === null) {
+      const created = !existsSync(this.path);
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.fd = openSync(this.path, 'a', 0o600);
+      if (created) fsyncDir(dirname(this.path));
+    }
+    writeSync(this.fd, (this.torn ? '\n' : '') + JSON.stringify(record) + '\n');
+    this.torn = false;
+    fsyncSync(this.fd);
+    this.index(record);
+  }
+
+  /** Signals not yet reconciled into the store, oldest first. */
+  pending(): SignalRecord[] {
+    return [...this.signals.values()].filter((s) => !this.reconciled.has(s.id));
+  }
+
+  pagesOf(id: string): PageRecord[] {
+    return this.pages.get(id) ?? [];
+  }
+
+  /** Empties the file once everything in it is in the store, so it stays small. */
+  compact(): void {
+    if (this.pending().length > 0 || this.fd === null) return;
+    ftruncateSync(this.fd, 0);
+    fsyncSync(this.fd);
+    this.signals.clear();
+    this.pages.clear();
+    this.reconciled.clear();
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private load(): void {
+    if (!existsSync(this.path)) return;
+    const text = readFileSync(this.path, 'utf8');
+    this.torn = text.length > 0 && !text.endsWith('\n');
+    const lines = text.split('\n');
+    for (const [i, line] of lines.entries()) {
+      if (line.trim() === '') continue;
+      try {
+        this.index(JSON.parse(line) as JournalRecord);
+      } catch (err) {
+        // Only the last line can be torn (a crash mid-write, before its fsync returned): its signal was
+        // never acknowledged to anyone, so dropping it loses nothing that was promised.
+        if (i < lines.length - 2) throw new Error(`incident journal ${this.path} line ${i + 1} is not JSON: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private index(r: JournalRecord): void {
+    if (r.t === 'signal') this.signals.set(r.id, r);
+    else if (r.t === 'page') this.pages.set(r.id, [...(this.pages.get(r.id) ?? []), r]);
+    else this.reconciled.add(r.id);
+  }
+}
+
+/** Makes a new file's directory entry durable too. */
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

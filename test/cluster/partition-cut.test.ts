@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startCluster, stopCluster, type ClusterNode } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { initializeBody, MCP_HEADERS } from '../support/in-process.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+
+/**
+ * The partition policy's three bands, each exercised with a real cut: node 3 reaches PostgreSQL through a
+ * fault-injecting TCP proxy that blackholes the link for the cut's duration. The plan's thresholds
+ * (30 s / 60 s) are scaled to 2 s / 4 s to keep the test short; the drills run the real ones.
+ */
+const ENV = { CONTINUUM_CLUSTER_PARTITION_SHORT: '2s', CONTINUUM_CLUSTER_PARTITION_LONG: '4s' };
+
+async function decisions(node: ClusterNode): Promise<Set<string>> {
+  const text = await (await fetch(node.url.replace('/mcp', '/metrics'))).text();
+  const seen = new Set<string>();
+  for (const m of text.matchAll(/continuum_partition_decisions_total\{band="(\w+)",side="(\w+)",action="([\w-]+)"[^}]*\} (\d+)/g)) {
+    if (Number(m[4]) > 0) seen.add(`${m[1]}/${m[2]}/${m[3]}`);
+  }
+  return seen;
+}
+
+const ready = async (node: ClusterNode) => (await fetch(node.url.replace('/mcp', '/readyz'))).status;
+const initialize = async (node: ClusterNode) => {
+  const r = await fetch(node.url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+  await r.arrayBuffer();
+  return r.status;
+};
+
+describe('partition policy under real cuts (PostgreSQL, node 3 behind a fault proxy)', () => {
+  let db: TestDatabase;
+  let proxy: FaultProxy;
+  let nodes: ClusterNode[];
+  before(async () => {
+    db = await createTestDatabase();
+    const u = new URL(db.url);
+    proxy = new FaultProxy({ host: u.hostname, port: Number(u.port || 5432) });
+    const port = await proxy.start();
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(port);
+    nodes = await startCluster(3, db.url, { env: ENV, storeFor: (i) => (i === 3 ? viaProxy.toString() : db.url) });
+  });
+  after(async () => {
+    await stopCluster(nodes);
+    await proxy.stop();
+    await db.drop();
+  });
+
+  it('a cut shorter than the first threshold is ridden out: the node stays ready, no failover', async () => {
+    proxy.cut();
+    await eventually(async () => assert.ok((await decisions(nodes[2])).has('short/minority/operate')));
+    for (let i = 0; i < 5; i++) assert.equal(await ready(nodes[2]), 200, 'ready during a short partition');
+    proxy.heal();
+    await eventually(async () => assert.ok((await decisions(nodes[2])).has('none/whole/operate')));
+    const seen = await decisions(nodes[2]);
+    assert.ok(![...seen].some((d) => d.endsWith('stop-new-work') || d.endsWith('failover')), [...seen].join(', '));
+  });
+
+  it('between the thresholds quorum decides: the minority takes no new sessions, the majority does', async () => {
+    proxy.cut();
+    await eventually(async () => assert.ok((await decisions(nodes[2])).has('quorum/minority/stop-new-work')), 8000);
+    assert.equal(await initialize(nodes[2]), 503, 'minority refuses new sessions');
+    assert.equal(await initialize(nodes[0]), 200, 'majority accepts new sessions');
+    await eventually(async () => assert.ok((await decisions(nodes[0])).has('quorum/majority/operate')));
+    proxy.heal();
+    await eventually(async () => assert.equal(await initialize(nodes[2]), 200), 8000);
+  });
+
+  it('past the second threshold the minority fails over: not ready until the cut heals', async () => {
+    proxy.cut();
+    await eventually(async () => assert.ok((await decisions(nodes[2])).has('long/minority/failover')), 10_000);
+    assert.equal(await ready(nodes[2]), 503);
+    assert.equal(await ready(nodes[0]), 200);
+    await eventually(async () => assert.ok((await decisions(nodes[0])).has('long/majority/operate')));
+    proxy.heal();
+    await eventually(async () => assert.equal(await ready(nodes[2]), 200), 10_000);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * PostgreSQL specifics of the bus: the LISTEN connection's life (one per store, closed with the last
+ * subscriber or the store) and its recovery when the server drops it.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import postgres from 'postgres';
+import type { BusMessage } from '../../src/store/port.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+
+const databases: TestDatabase[] = [];
+
+after(async () => {
+  await Promise.all(databases.map((db) => db.drop()));
+});
+
+async function freshDatabase(): Promise<string> {
+  const db = await createTestDatabase();
+  databases.push(db);
+  return db.url;
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('postgres: bus over LISTEN/NOTIFY', () => {
+  it('holds one LISTEN connection per store while subscribed, and closes it with the last subscriber or the store', async () => {
+    const url = await freshDatabase();
+    const store = new PostgresStore(url);
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    const listeners = async () => {
+      const [{ n }] = await admin<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'continuum-bus'`;
+      return n;
+    };
+    try {
+      await store.migrate();
+      const u1 = await store.bus.subscribe(() => {});
+      const u2 = await store.bus.subscribe(() => {});
+      assert.equal(await listeners(), 1);
+      await u1();
+      assert.equal(await listeners(), 1);
+      await u2();
+      await waitFor('the LISTEN connection to close', async () => (await listeners()) === 0);
+
+      await store.bus.subscribe(() => {});
+      assert.equal(await listeners(), 1);
+      await store.close();
+      await waitFor('the LISTEN connection to close with the store', async () => (await listeners()) === 0);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
+  it('listens again after the server kills its LISTEN connection (messages meanwhile may be lost)', async () => {
+    const url = await freshDatabase();
+    const store = new PostgresStore(url);
+    const peer = new PostgresStore(url);
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await store.migrate();
+      const received: BusMessage[] = [];
+      const unsubscribe = await store.bus.subscribe((m) => void received.push(m));
+      await peer.bus.publish('test', { n: 0 });
+      await waitFor('the first message', () => received.length === 1);
+
+      const [{ killed }] = await admin<{ killed: number }[]>`
+        SELECT count(pg_terminate_backend(pid))::int AS killed FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'continuum-bus'`;
+      assert.equal(killed, 1);
+
+      // Keep publishing until one gets through: the hints resume once postgres.js has re-listened.
+      let n = 0;
+      await waitFor('a message after the reconnect', async () => {
+        await peer.bus.publish('test', { n: ++n });
+        await new Promise((r) => setTimeout(r, 20));
+        return received.some((m) => (m.payload.n as number) > 0);
+      });
+      const after = received.map((m) => m.payload.n as number);
+      for (let i = 1; i < after.length; i++) assert.ok(after[i] > after[i - 1], `order after reconnect: ${after}`);
+      await unsubscribe();
+    } finally {
+      await admin.end();
+      await store.close();
+      await peer.close();
+    }
+  });
+
+  it('ignores notifications on its channel that are not bus messages', async () => {
+    const url = await freshDatabase();
+    const store = new PostgresStore(url);
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await store.migrate();
+      const received: BusMessage[] = [];
+      const unsubscribe = await store.bus.subscribe((m) => void received.push(m));
+      await admin`SELECT pg_notify('continuum_bus', 'not json'), pg_notify('continuum_bus', '{"channel":1}')`;
+      await store.bus.publish('test', { ok: true });
+      await waitFor('the real message', () => received.length === 1);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(received.map((m) => [m.seq, m.channel, m.payload]), [[1, 'test', { ok: true }]]);
+      await unsubscribe();
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+});
