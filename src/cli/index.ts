@@ -2,8 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { VERSION } from '../version.js';
 import { registerCluster } from './cluster.js';
+import { registerAudit } from './audit.js';
 import { registerConfig } from './config-command.js';
+import { registerIncident } from './incident.js';
 import { registerStdio } from './stdio.js';
+import { registerToken } from './token.js';
 import { registerUp } from './up.js';
 
 export function buildProgram(): Command {
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   registerUp(program);
   registerStdio(program);
   registerConfig(program);
+  registerIncident(program);
+  registerToken(program);
+  registerAudit(program);
   registerCluster(program);
   return program;
 }

@@ -145,12 +145,18 @@ export interface LeaseStore {
 
 /** One message between nodes. Bus messages are hints: the store stays the truth. */
 export interface BusMessage {
+  /** Strictly increasing within one subscription (SQLite: the bus table's seq; PostgreSQL and memory:
+   * a per-subscriber or per-store counter). Not comparable across stores; not an event seq. */
   seq: number;
   channel: string;
   payload: JsonObject;
 }
 
 export interface MessageBus {
+  /** Rejects with a RangeError, sending nothing, when JSON {channel, payload} is over
+   * BUS_MAX_MESSAGE_BYTES (7999 UTF-8 bytes, PostgreSQL's NOTIFY limit) on every adapter: send ids, not
+   * data. Delivery is best effort: a subscriber that is disconnected (PostgreSQL) or more than a minute
+   * behind (SQLite) misses messages, so subscribers treat them as hints and re-read the store. */
   publish(channel: string, payload: JsonObject): Promise<void>;
   /**
    * Calls `handler` for every message published after the subscription started, by any process on this
