@@ -17,6 +17,11 @@ export function registerConfig(program: Command): void {
   ).action((flags: Parameters<typeof configFromFlags>[0] & { json?: boolean }) => {
     const config = configFromFlags(flags);
     const shown = { ...config, mcp: { ...config.mcp, tokens: config.mcp.tokens.map((t) => ({ principal: t.principal, token: '[redacted]' })) } };
+    // Paging secrets: PagerDuty routing keys and webhook headers (often an Authorization).
+    const receivers = config.incidents.paging.receivers.map((r) =>
+      r.type === 'pagerduty' ? { ...r, routingKey: '[redacted]' } : { ...r, headers: Object.fromEntries(Object.keys(r.headers).map((k) => [k, '[redacted]'])) },
+    );
+    Object.assign(shown, { incidents: { ...config.incidents, paging: { ...config.incidents.paging, receivers } } });
     process.stdout.write(flags.json ? JSON.stringify(shown, null, 2) + '\n' : stringify(shown));
   });
 }

@@ -17,7 +17,9 @@ import { LegacyHttpHandler } from './legacy/http-handler.js';
 import type { ServerFactory } from './legacy/server-factory.js';
 import { SessionEngine } from './legacy/session-engine.js';
 import { createModernHandler, isV2Server } from './modern/index.js';
-import { createNotifier, type Notifier } from './notify.js';
+import { InMemoryServerEventBus, type ServerEventBus } from '@modelcontextprotocol/server';
+import { StoreServerEventBus } from '../cluster/server-event-bus.js';
+import { createNotifier, deliverToSessions, type Notifier } from './notify.js';
 import { Cluster } from '../cluster/index.js';
 import { ControlPlane } from '../control/plane.js';
 
@@ -52,6 +54,8 @@ export class ContinuumNode {
   private durableStore!: Store;
   /** Publish list changes and resource updates to clients of both protocol eras. */
   notify!: Notifier;
+  private events!: ServerEventBus;
+  private stopDelivering?: () => void;
   /** This node's membership, leader lease and partition policy (absent when sessions are not durable). */
   cluster?: Cluster;
   /** Incidents, detection, API tokens, the audit log and the admin API (/api). */
@@ -127,8 +131,12 @@ export class ContinuumNode {
     const v2 = isV2Server(probe);
     await probe.close();
     const onerror = (err: Error) => this.log.debug({ err }, 'modern handler error');
-    if (v2) this.modern = createModernHandler(factory, { maxBodyBytes: c.mcp.maxBodyBytes, onerror });
-    this.notify = createNotifier(this.engine, this.modern?.notify);
+    // Change events ride the store's bus, so a change published on any node reaches every node's clients.
+    this.events = c.sessions.durable ? new StoreServerEventBus(this.durableStore.bus, this.nodeId, onerror) : new InMemoryServerEventBus(onerror);
+    if (this.events instanceof StoreServerEventBus) await this.events.start();
+    this.stopDelivering = deliverToSessions(this.engine, this.events);
+    if (v2) this.modern = createModernHandler(factory, { maxBodyBytes: c.mcp.maxBodyBytes, bus: this.events, onerror });
+    this.notify = createNotifier(this.events);
 
     const router = createRouter({
       mcpPath: c.mcp.path,
@@ -271,6 +279,8 @@ export class ContinuumNode {
     await closed;
     clearTimeout(grace);
     await this.modern?.close();
+    this.stopDelivering?.();
+    if (this.events instanceof StoreServerEventBus) await this.events.stop();
     await this.engine.close();
     await this.control.stop();
     if (!this.o.store) await this.durableStore.close();

@@ -1,4 +1,4 @@
-import type { ServerNotifier } from '@modelcontextprotocol/server';
+import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
 import type { LiveSession } from './legacy/live-session.js';
 import type { SessionEngine } from './legacy/session-engine.js';
@@ -11,32 +11,33 @@ export interface Notifier {
   resourceUpdated(uri: string): void;
 }
 
-/**
- * Fans one change out to 2026-era `subscriptions/listen` streams (through the SDK's bus) and to the
- * 2025-era sessions held by this node (as committed events on their standalone streams; a resource
- * update only to sessions subscribed to that URI).
- */
-export function createNotifier(engine: SessionEngine, modern: ServerNotifier | undefined): Notifier {
-  const toSessions = (message: JsonRpcMessage, wants: (s: LiveSession) => boolean = () => true) => {
-    for (const s of engine.live.values()) if (wants(s)) void s.notify(message);
-  };
-  const note = (method: string, params?: Record<string, unknown>): JsonRpcMessage => ({ jsonrpc: '2.0', method, ...(params ? { params } : {}) });
+/** Publishes changes as SDK server events; the bus carries them to every node (see StoreServerEventBus). */
+export function createNotifier(bus: ServerEventBus): Notifier {
   return {
-    toolsChanged() {
-      modern?.toolsChanged();
-      toSessions(note('notifications/tools/list_changed'));
-    },
-    promptsChanged() {
-      modern?.promptsChanged();
-      toSessions(note('notifications/prompts/list_changed'));
-    },
-    resourcesChanged() {
-      modern?.resourcesChanged();
-      toSessions(note('notifications/resources/list_changed'));
-    },
-    resourceUpdated(uri: string) {
-      modern?.resourceUpdated(uri);
-      toSessions(note('notifications/resources/updated', { uri }), (s) => s.record.subscriptions.includes(uri));
-    },
+    toolsChanged: () => bus.publish({ kind: 'tools_list_changed' }),
+    promptsChanged: () => bus.publish({ kind: 'prompts_list_changed' }),
+    resourcesChanged: () => bus.publish({ kind: 'resources_list_changed' }),
+    resourceUpdated: (uri) => bus.publish({ kind: 'resource_updated', uri }),
   };
+}
+
+const METHODS: Record<ServerEvent['kind'], string> = {
+  tools_list_changed: 'notifications/tools/list_changed',
+  prompts_list_changed: 'notifications/prompts/list_changed',
+  resources_list_changed: 'notifications/resources/list_changed',
+  resource_updated: 'notifications/resources/updated',
+};
+
+/**
+ * Delivers server events to the 2025-era sessions this node holds, as committed events on their
+ * standalone streams (2026-era listen streams hear the same bus through the SDK). A resource update goes
+ * only to sessions subscribed to its URI.
+ */
+export function deliverToSessions(engine: SessionEngine, bus: ServerEventBus): () => void {
+  return bus.subscribe((event) => {
+    const uri = event.kind === 'resource_updated' ? event.uri : undefined;
+    const message: JsonRpcMessage = { jsonrpc: '2.0', method: METHODS[event.kind], ...(uri ? { params: { uri } } : {}) };
+    const wants = (s: LiveSession) => uri === undefined || s.record.subscriptions.includes(uri);
+    for (const s of engine.live.values()) if (wants(s)) void s.notify(message);
+  });
 }

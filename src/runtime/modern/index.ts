@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, InMemoryServerEventBus, McpServer, Server, type ServerEventBus } from '@modelcontextprotocol/server';
+import { createMcpHandler, McpServer, Server, type ServerEventBus } from '@modelcontextprotocol/server';
 import type { ServerFactory } from '../legacy/server-factory.js';
 
 /** Whether an instance is from SDK v2 (only v2 speaks the 2026-07-28 revision). */
@@ -13,8 +13,8 @@ export function isV2Server(instance: unknown): boolean {
  * by the official SDK's handler. Continuum adds what sits around it (origin, auth, limits, metrics) and
  * the bus that carries change events to listen streams.
  */
-export function createModernHandler(factory: ServerFactory, opts: { maxBodyBytes: number; bus?: ServerEventBus; onerror: (e: Error) => void }) {
-  const bus = opts.bus ?? new InMemoryServerEventBus(opts.onerror);
+export function createModernHandler(factory: ServerFactory, opts: { maxBodyBytes: number; bus: ServerEventBus; onerror: (e: Error) => void }) {
+  const bus = opts.bus;
   const handler = createMcpHandler(
     async (ctx) => (await factory({ era: 'modern', authInfo: ctx.authInfo as never })) as McpServer,
     { legacy: 'reject', bus, onerror: opts.onerror, maxRequestBodySize: opts.maxBodyBytes },
@@ -22,7 +22,6 @@ export function createModernHandler(factory: ServerFactory, opts: { maxBodyBytes
   const node = toNodeHandler(handler, { onerror: opts.onerror, maxRequestBodySize: opts.maxBodyBytes });
   return {
     serve: (req: IncomingMessage, res: ServerResponse, body: unknown) => node(req, res, body),
-    notify: handler.notify,
     close: () => handler.close(),
   };
 }
