@@ -149,6 +149,13 @@ export function rssBytes(pid) {
   return Number(m[1]) * 1024;
 }
 
+/** VmRSS split into anonymous, file-backed and shared memory (bytes), from /proc/<pid>/status. */
+export function rssBreakdown(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops every process still running (each benchmark calls this in `finally`). */

@@ -73,7 +73,11 @@ export class Cluster {
 
   async start(): Promise<void> {
     this.unsubscribe = await this.o.store.bus.subscribe((m) => {
-      if (m.channel === CONTROL_CHANNEL && m.payload.k === 'drain' && m.payload.target === this.o.nodeId) this.o.onDrainRequested?.();
+      try {
+        if (m.channel === CONTROL_CHANNEL && m.payload.k === 'drain' && m.payload.target === this.o.nodeId) this.o.onDrainRequested?.();
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message }, 'control message failed');
+      }
     });
     await this.membership.start();
     await this.leader.start();

@@ -21,6 +21,7 @@ export class StoreServerEventBus implements ServerEventBus {
   }
 
   async start(): Promise<void> {
+    // InMemoryServerEventBus isolates throwing listeners, so this handler cannot throw into the bus.
     this.unsubscribe = await this.bus.subscribe((m) => {
       if (m.channel !== CHANNEL || m.payload.n === this.nodeId) return;
       this.local.publish(m.payload.e as unknown as ServerEvent);

@@ -200,7 +200,8 @@ export class ProbeRunner {
     private readonly opts: { reassertEveryMs: number; log: Logger },
   ) {}
 
-  /** One round: every due probe, the resulting signals, then a reconcile of the journal. */
+  /** One round: every due probe and the resulting signals (journaled and paged before this resolves),
+   * then a reconcile of the journal in the background. */
   runOnce(): Promise<Signal[]> {
     this.running ??= this.round().finally(() => (this.running = null));
     return this.running;
@@ -238,7 +239,11 @@ export class ProbeRunner {
       }
     }
     for (const s of signals) await this.detector.signal(s);
-    if (this.detector.pendingCount > 0) await this.detector.reconcile();
+    // Queued behind the signals' own store writes; not awaited, so a store that hangs does not hold up
+    // the next round's detection and paging.
+    if (this.detector.pendingCount > 0) {
+      this.detector.reconcile().catch((err: Error) => this.opts.log.warn({ err }, 'journal reconcile failed'));
+    }
     return signals;
   }
 

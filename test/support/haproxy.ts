@@ -28,7 +28,7 @@ export async function startHaproxy(backends: { id: string; port: number }[], mcp
   maxconn 4096
 defaults
   mode http
-  timeout connect 500ms
+  timeout connect 100ms
   timeout check 1s
   timeout client 120s
   timeout server 120s

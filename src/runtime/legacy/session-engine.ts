@@ -32,7 +32,12 @@ export interface SessionEngineOptions {
 type SessionBusMessage =
   | { k: 'ev'; n: string; s: string; st: string; q: number }
   | { k: 'sess'; n: string; s: string; v: number }
-  | { k: 'cm'; n: string; s: string; m: JsonObject };
+  | { k: 'cm'; n: string; s: string; m: JsonObject }
+  /** A client message too large for the bus: committed as an event of stream 'forward', sent by seq. */
+  | { k: 'cmref'; n: string; s: string; q: number };
+
+/** Bus messages must stay small (PostgreSQL NOTIFY takes < 8000 bytes); larger client messages go by reference. */
+const INLINE_LIMIT = 4000;
 
 const BUS_CHANNEL = 'sessions';
 
@@ -168,7 +173,14 @@ export class SessionEngine implements SessionHost {
   }
 
   forward(sessionId: string, message: JsonRpcMessage): void {
-    this.publish({ k: 'cm', n: this.o.nodeId, s: sessionId, m: message as JsonObject });
+    if (JSON.stringify(message).length <= INLINE_LIMIT) {
+      this.publish({ k: 'cm', n: this.o.nodeId, s: sessionId, m: message as JsonObject });
+      return;
+    }
+    this.events.append({ sessionId, streamId: 'forward', message: message as JsonObject }).then(
+      (e) => this.publish({ k: 'cmref', n: this.o.nodeId, s: sessionId, q: e.seq }),
+      (err: Error) => this.o.log.warn({ err: err.message, sessionId }, 'could not forward a client message'),
+    );
   }
 
   private publish(message: SessionBusMessage): void {
@@ -176,7 +188,16 @@ export class SessionEngine implements SessionHost {
     this.o.store.bus.publish(BUS_CHANNEL, message as unknown as JsonObject).catch((err: Error) => this.o.log.warn({ err: err.message }, 'bus publish failed'));
   }
 
+  /** Never throws: a throwing bus handler would take the process down. */
   private onBus(message: BusMessage): void {
+    try {
+      this.handleBus(message);
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'bad bus message');
+    }
+  }
+
+  private handleBus(message: BusMessage): void {
     if (message.channel !== BUS_CHANNEL) return;
     const m = message.payload as unknown as SessionBusMessage;
     if (m.n === this.o.nodeId) return;
@@ -198,6 +219,9 @@ export class SessionEngine implements SessionHost {
         return;
       case 'cm':
         live.deliverForwarded(m.m as never);
+        return;
+      case 'cmref':
+        void this.o.store.events.getEvent(m.s, m.q).then((e) => (e ? live.deliverForwarded(e.message as never) : undefined)).catch(() => undefined);
         return;
     }
   }
