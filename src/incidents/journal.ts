@@ -4,7 +4,7 @@
  * anything else happens to it, so a store outage (or a crash) loses no incident and no page: entries
  * not yet reconciled into the store are replayed when it answers again.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Classified, Signal } from './signal.js';
 import type { Page, PageResult } from './pager.js';
@@ -19,8 +19,8 @@ export type PageRecord = Extract<JournalRecord, { t: 'page' }>;
 
 export class IncidentJournal {
   private fd: number | null = null;
-  /** The file ends in a torn record: the next record must start on a line of its own. */
-  private torn = false;
+  /** Length in bytes of the file's complete records, when it ends in a torn one (cut before appending). */
+  private tornAt: number | null = null;
   private readonly signals = new Map<string, SignalRecord>();
   private readonly pages = new Map<string, PageRecord[]>();
   private readonly reconciled = new Set<string>();
@@ -34,11 +34,12 @@ export class IncidentJournal {
     if (this.fd === null) {
       const created = !existsSync(this.path);
       mkdirSync(dirname(this.path), { recursive: true });
+      if (this.tornAt !== null) truncateSync(this.path, this.tornAt);
+      this.tornAt = null;
       this.fd = openSync(this.path, 'a', 0o600);
       if (created) fsyncDir(dirname(this.path));
     }
-    writeSync(this.fd, (this.torn ? '\n' : '') + JSON.stringify(record) + '\n');
-    this.torn = false;
+    writeSync(this.fd, JSON.stringify(record) + '\n');
     fsyncSync(this.fd);
     this.index(record);
   }
@@ -70,7 +71,7 @@ export class IncidentJournal {
   private load(): void {
     if (!existsSync(this.path)) return;
     const text = readFileSync(this.path, 'utf8');
-    this.torn = text.length > 0 && !text.endsWith('\n');
+    if (text.length > 0 && !text.endsWith('\n')) this.tornAt = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1));
     const lines = text.split('\n');
     for (const [i, line] of lines.entries()) {
       if (line.trim() === '') continue;

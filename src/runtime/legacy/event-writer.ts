@@ -56,13 +56,15 @@ export class EventWriter {
       }
     } finally {
       this.flushing = false;
+      if (this.queue.length === 0 && !this.scheduled) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
+  private idleWaiters: (() => void)[] = [];
+
   /** Resolves when everything appended so far is committed (used at shutdown). */
-  async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing || this.scheduled) {
-      await new Promise((r) => setImmediate(r));
-    }
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && !this.flushing && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }
