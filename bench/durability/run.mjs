@@ -12,7 +12,7 @@
 import { hammer, toolsCallBody } from '../lib/load.mjs';
 import { callTool, checkToolResult, metricValue, openSession } from '../lib/mcp.mjs';
 import { startContinuum, stopAll } from '../lib/proc.mjs';
-import { fmt, median, parseArgs, writeResult } from '../lib/report.mjs';
+import { fmt, loadNote, median, parseArgs, writeResult } from '../lib/report.mjs';
 
 const opts = parseArgs(process.argv.slice(2), { rounds: 3, connections: 50, duration: 10, warmup: 2, steps: 3, workloads: 'echo,progress' });
 const TEXT = 'hello';
@@ -24,7 +24,10 @@ const WORKLOADS = {
 };
 
 function line(label, r) {
-  return `  ${label.padEnd(24)} ${fmt.int(r.reqPerSec).padStart(8)} req/s   p50 ${String(r.latencyMs.p50).padStart(4)} ms   p99 ${String(r.latencyMs.p99).padStart(4)} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
+  return (
+    `  ${label.padEnd(24)} ${fmt.int(r.reqPerSec).padStart(8)} req/s   p50 ${String(r.latencyMs.p50).padStart(4)} ms   p99 ${String(r.latencyMs.p99).padStart(4)} ms   ` +
+    `server CPU ${String(r.serverCpuUsPerReq).padStart(4)} µs/req on ${r.serverCpuCores.toFixed(2)} cores   non-2xx ${r.non2xx}  errors ${r.errors}`
+  );
 }
 
 async function main() {
@@ -54,7 +57,7 @@ async function main() {
     const committedBefore = await metricValue(durable.base, 'continuum_events_committed_total');
     for (let round = 1; round <= opts.rounds; round++) {
       for (const side of sides) {
-        const r = await hammer({ url: side.server.url, headers: side.session.headers, body, connections: opts.connections, durationSec: opts.duration, warmupSec: opts.warmup });
+        const r = await hammer({ url: side.server.url, headers: side.session.headers, body, pid: side.server.pid, connections: opts.connections, durationSec: opts.duration, warmupSec: opts.warmup });
         runs[side.name].push(r);
         process.stdout.write(line(`${wname} ${side.name} #${round}`, r) + '\n');
       }
@@ -67,17 +70,23 @@ async function main() {
       reqPerSec: median(runs[name].map((r) => r.reqPerSec)),
       p50Ms: median(runs[name].map((r) => r.latencyMs.p50)),
       p99Ms: median(runs[name].map((r) => r.latencyMs.p99)),
+      serverCpuUsPerReq: median(runs[name].map((r) => r.serverCpuUsPerReq)),
+      serverCpuCores: median(runs[name].map((r) => r.serverCpuCores)),
       failed: runs[name].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
     });
     const d = med('durable');
     const v = med('not-durable');
     const ratio = d.reqPerSec / v.reqPerSec;
     const perRound = runs.durable.map((r, i) => r.reqPerSec / runs['not-durable'][i].reqPerSec);
+    // CPU per request, not durable over durable: the throughput ratio if each had a core to itself
+    // (blocking fsync time is not CPU time, so this leaves out time spent waiting for the disk).
+    const cpuRatio = v.serverCpuUsPerReq / d.serverCpuUsPerReq;
     results[wname] = {
       runs,
       medians: { durable: d, 'not-durable': v },
       ratio,
       perRound,
+      cpuPerRequestRatio: cpuRatio,
       cost: 1 - ratio,
       eventsCommittedByDurableNode: committed,
       goal: { maxCost: GOAL_MAX_COST, met: 1 - ratio <= GOAL_MAX_COST },
@@ -85,6 +94,7 @@ async function main() {
     process.stdout.write(
       `  ${wname}: durable ${fmt.int(d.reqPerSec)} req/s (p99 ${d.p99Ms} ms) vs not durable ${fmt.int(v.reqPerSec)} req/s (p99 ${v.p99Ms} ms): ` +
         `ratio ${fmt.ratio(ratio)} (per round ${perRound.map(fmt.ratio).join(', ')}), cost ${fmt.pct(1 - ratio)}; ` +
+        `CPU per request ${d.serverCpuUsPerReq} vs ${v.serverCpuUsPerReq} µs (ratio ${fmt.ratio(cpuRatio)}); ` +
         `goal <= ${fmt.pct(GOAL_MAX_COST)}: ${1 - ratio <= GOAL_MAX_COST ? 'met' : 'NOT met'}` +
         (w.progress ? `; ${fmt.int(committed)} events committed by the durable node` : '') +
         '\n\n',
@@ -95,14 +105,15 @@ async function main() {
   process.stdout.write('medians:\n');
   for (const [wname, r] of Object.entries(results)) {
     process.stdout.write(
-      `  ${wname.padEnd(9)} durable ${fmt.int(r.medians.durable.reqPerSec).padStart(7)} req/s   not durable ${fmt.int(r.medians['not-durable'].reqPerSec).padStart(7)} req/s   ratio ${fmt.ratio(r.ratio)}   cost ${fmt.pct(r.cost)}   ${r.goal.met ? 'met' : 'NOT met'}\n`,
+      `  ${wname.padEnd(9)} durable ${fmt.int(r.medians.durable.reqPerSec).padStart(7)} req/s   not durable ${fmt.int(r.medians['not-durable'].reqPerSec).padStart(7)} req/s   ratio ${fmt.ratio(r.ratio)}   cost ${fmt.pct(r.cost)}   ${r.goal.met ? 'met' : 'NOT met'}` +
+        `   (CPU/req ratio ${fmt.ratio(r.cpuPerRequestRatio)})\n`,
     );
   }
   const file = writeResult('durability', {
     parameters: { connections: opts.connections, durationSec: opts.duration, warmupSec: opts.warmup, rounds: opts.rounds, progressSteps: opts.steps, sqlite: 'WAL, synchronous=FULL' },
     workloads: results,
   });
-  process.stdout.write(`\nresult: ${file}\n`);
+  process.stdout.write(`\nresult: ${file} (${loadNote()})\n`);
 }
 
 main()

@@ -2,6 +2,7 @@
 // connections, no pipelining. Each request carries a fresh JSON-RPC id (autocannon's [<id>] replacement),
 // so concurrent requests of one session never share an id.
 import autocannon from 'autocannon';
+import { cpuSeconds } from './proc.mjs';
 
 export const LOAD_DEFAULTS = { connections: 50, durationSec: 10, warmupSec: 2 };
 
@@ -19,8 +20,11 @@ function runAutocannon(opts) {
  * POSTs `body` (a JSON string; "[<id>]" is replaced per request) to `url` with `connections`
  * concurrent connections for `durationSec` seconds, after `warmupSec` seconds of the same load
  * whose results are discarded. Counts 2xx answers; parses no response.
+ * With `pid` (the server's), also measures the server's CPU time during the run: CPU per request is
+ * much less disturbed than req/s by other work on a shared machine, and `serverCpuCores` (CPU seconds
+ * per second) below ~0.9 under this load means the server did not get a full core.
  */
-export async function hammer({ url, headers, body, connections = LOAD_DEFAULTS.connections, durationSec = LOAD_DEFAULTS.durationSec, warmupSec = LOAD_DEFAULTS.warmupSec }) {
+export async function hammer({ url, headers, body, pid, connections = LOAD_DEFAULTS.connections, durationSec = LOAD_DEFAULTS.durationSec, warmupSec = LOAD_DEFAULTS.warmupSec }) {
   const opts = {
     url,
     method: 'POST',
@@ -32,9 +36,15 @@ export async function hammer({ url, headers, body, connections = LOAD_DEFAULTS.c
     timeout: 10,
   };
   if (warmupSec > 0) await runAutocannon({ ...opts, duration: warmupSec });
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const genBefore = process.cpuUsage();
   const r = await runAutocannon({ ...opts, duration: durationSec });
+  const serverCpu = pid ? cpuSeconds(pid) - cpuBefore : NaN;
+  const gen = process.cpuUsage(genBefore);
   const seconds = r.duration;
   return {
+    ...(pid ? { serverCpuUsPerReq: Math.round((serverCpu * 1e6) / Math.max(1, r['2xx'])), serverCpuCores: Math.round((serverCpu / seconds) * 100) / 100 } : {}),
+    loadGeneratorCpuCores: Math.round(((gen.user + gen.system) / 1e6 / seconds) * 100) / 100,
     reqPerSec: Math.round(r['2xx'] / seconds),
     ok: r['2xx'],
     non2xx: r.non2xx,

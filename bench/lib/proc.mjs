@@ -156,6 +156,13 @@ export function rssBreakdown(pid) {
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
 }
 
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat (100 ticks/s). */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops every process still running (each benchmark calls this in `finally`). */

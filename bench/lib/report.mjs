@@ -1,6 +1,6 @@
 // Medians, result files and the machine description every benchmark records.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './proc.mjs';
 
@@ -20,6 +20,9 @@ export function machine() {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     loadGenerator: 'autocannon, in the benchmark process, on the same machine as the servers',
+    // Other work on the machine skews the figures: a 1-minute load average above the core count means
+    // the servers and the load generator competed for CPU.
+    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
@@ -33,6 +36,11 @@ export function writeResult(name, data) {
   writeFileSync(file, body);
   writeFileSync(join(dir, `${name}-latest.json`), body);
   return file;
+}
+
+/** "load average 1.2 (2 cores)": above the core count, other work competed with the benchmark for CPU. */
+export function loadNote() {
+  return `load average ${loadavg()[0].toFixed(2)} over the last minute on ${cpus().length} cores`;
 }
 
 export const fmt = {

@@ -17,7 +17,7 @@
 //   node bench/memory/run.mjs [--sessions 10000] [--concurrency 20] [--settle 30] [--phases idle,live,sdk-v1]
 import { metricValue, openSession } from '../lib/mcp.mjs';
 import { GC_PRELOAD, rssBreakdown, rssBytes, sleep, startContinuum, startSdkV1, stopAll } from '../lib/proc.mjs';
-import { fmt, parseArgs, writeResult } from '../lib/report.mjs';
+import { fmt, loadNote, parseArgs, writeResult } from '../lib/report.mjs';
 
 const opts = parseArgs(process.argv.slice(2), { sessions: 10_000, concurrency: 20, settle: 30, phases: 'idle,live,sdk-v1' });
 const GOAL_BYTES = 2048;
@@ -217,7 +217,7 @@ async function main() {
     ratios,
     ...(goal ? { goal } : {}),
   });
-  process.stdout.write(`\nresult: ${file}\n`);
+  process.stdout.write(`\nresult: ${file} (${loadNote()})\n`);
 }
 
 main()

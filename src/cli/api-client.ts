@@ -26,7 +26,7 @@ export async function callApi<T>(target: ApiTarget, method: 'GET' | 'POST' | 'DE
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Error(`cannot reach ${target.url} (${cause}); is a node running there? (--url or CONTINUUM_URL)`);
+    throw new Error(`cannot reach ${target.url} (${cause}); is a node running there? (--url or CONTINUUM_URL)`, { cause: err });
   }
   const text = await res.text();
   let json: unknown;

@@ -1,5 +1,6 @@
 import { CommanderError, type Command } from 'commander';
-import { addStoreOptions, print, printJson, withAccess, type StoreFlags } from './local-store.js';
+import { addStoreOptions, withAccess, type StoreFlags } from './local-store.js';
+import { output, print, printJson } from './output.js';
 
 export function registerAudit(program: Command): void {
   const audit = program
@@ -36,7 +37,7 @@ export function registerAudit(program: Command): void {
         return;
       }
       const message = `audit log TAMPERED at entry ${verdict.position}: ${verdict.problem} (${verdict.checked} entries before it verified)`;
-      process.stderr.write(`continuum: ${message}\n`);
+      output.err(`continuum: ${message}\n`);
       throw new CommanderError(1, 'continuum.auditTampered', message);
     }),
   );

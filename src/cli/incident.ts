@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { MODES, OPEN_STATUSES, SEVERITIES } from '../incidents/model.js';
 import type { IncidentView } from '../incidents/view.js';
 import { apiTarget, callApi, DEFAULT_API_URL } from './api-client.js';
-import { print, printJson } from './local-store.js';
+import { print, printJson } from './output.js';
 
 interface ApiFlags {
   url?: string;

@@ -45,5 +45,4 @@ export async function withAccess<T>(flags: StoreFlags, work: (a: { tokens: Token
   }
 }
 
-export const print = (text: string): boolean => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
-export const printJson = (value: unknown): boolean => print(JSON.stringify(value, null, 2));
+export { print, printJson } from './output.js';

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { ROLES, type Role } from '../access/roles.js';
 import type { TokenView } from '../access/tokens.js';
-import { addStoreOptions, cliActor, print, printJson, withAccess, type StoreFlags } from './local-store.js';
+import { addStoreOptions, cliActor, withAccess, type StoreFlags } from './local-store.js';
+import { print, printJson } from './output.js';
 
 const line = (t: TokenView): string =>
   `${t.id}  ${t.name.padEnd(20)} ${t.role.padEnd(9)} created ${t.createdAt} by ${t.createdBy}${t.revokedAt ? `  REVOKED ${t.revokedAt} by ${t.revokedBy}` : ''}`;

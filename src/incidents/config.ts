@@ -121,7 +121,9 @@ const team = z
       .prefault({}),
   })
   .strict()
-  .superRefine((t, ctx) => {
+  // A transform, not a refinement: it runs only once the fields above are valid (and merged over the
+  // plan), so a bad role does not also report every assignment that names a plan role.
+  .transform((t, ctx) => {
     const checkPerson = (who: string | undefined, path: (string | number)[]) => {
       if (who !== undefined && !(who in t.people)) {
         ctx.addIssue({ code: 'custom', path, message: `"${who}" is not in incidents.team.people (add them there with a name and contact)` });
@@ -140,6 +142,7 @@ const team = z
         }
       });
     }
+    return t;
   });
 
 /** First matching rule wins. A rule matches a signal of its kind whose labels include all of its labels. */

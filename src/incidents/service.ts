@@ -205,7 +205,7 @@ export class IncidentService {
   }
 
   async assignRole(id: string, role: string, assignee: string | undefined, actor: Actor): Promise<Incident> {
-    const incident = await this.mutate(id, actor, (inc) => {
+    const incident = await this.mutate(id, actor, () => {
       const a = this.d.team.assign(role, assignee, this.d.clock.now());
       return [{ type: E.roleAssigned, data: a as unknown as JsonObject }];
     });

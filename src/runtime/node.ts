@@ -161,15 +161,16 @@ export class ContinuumNode {
       },
       api: this.control.api,
       isDraining: () => this.draining,
-      countRequest: (route, method, status) => this.metrics.httpRequests.inc({ route, method, status: String(status) }),
+      onResponse: (route, method, status) => {
+        this.metrics.httpRequests.inc({ route, method, status: String(status) });
+        // While draining, a connection is closed as soon as its last response is written.
+        if (this.draining) setImmediate(() => this.httpServer.closeIdleConnections());
+      },
       log: this.log,
     });
 
     this.httpServer = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       // While draining, a connection is closed as soon as its last response is written.
-      res.once('finish', () => {
-        if (this.draining) setImmediate(() => this.httpServer.closeIdleConnections());
-      });
       void router(req, res);
     });
     await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
-import { startApiNode } from '../support/api.js';
+import { startApiNode, type Json } from '../support/api.js';
 import { T0 } from '../support/control.js';
 
 describe('admin API authorization', () => {
@@ -61,7 +61,7 @@ describe('admin API authorization', () => {
   });
 
   it('answers 401 without a token, with a malformed header, an unknown token, or a revoked one', async () => {
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ctm_not-a-real-token' }]) {
+    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ctm_not-a-real-token' }] as Record<string, string>[]) {
       const r = await node.call('GET', '/v1/incidents', { token: null, headers });
       assert.equal(r.status, 401);
       assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="continuum"');
@@ -101,7 +101,7 @@ describe('admin API: bad requests get a clear JSON error and change nothing', ()
 
   it('unknown route, wrong method, bad JSON, wrong media type, oversized body, invalid fields, unknown incident', async () => {
     const count = async () => (await node.call('GET', '/v1/incidents')).json.incidents.length;
-    const cases: [Promise<{ status: number; json: Record<string, any> }>, number, RegExp][] = [
+    const cases: [Promise<{ status: number; json: Json }>, number, RegExp][] = [
       [node.call('GET', '/v1/nope'), 404, /openapi\.json/],
       [node.call('DELETE', '/v1/incidents'), 405, /use GET, POST/],
       [node.call('POST', '/v1/incidents', { body: '{"title": ' }), 400, /not JSON/],
@@ -135,7 +135,7 @@ describe('admin API: bad requests get a clear JSON error and change nothing', ()
   it('serves an OpenAPI 3.1 document generated from the route schemas, without a token', async () => {
     const res = await fetch(`${node.base}/api/openapi.json`);
     assert.equal(res.status, 200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>>; components: { schemas: Record<string, unknown> } };
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, unknown> } };
     assert.equal(doc.openapi, '3.1.0');
     for (const p of ['/api/v1/incidents', '/api/v1/incidents/{id}', '/api/v1/incidents/{id}/ack', '/api/v1/incidents/{id}/updates', '/api/v1/incidents/{id}/resolve', '/api/v1/alertmanager', '/api/v1/tokens', '/api/v1/audit/verify']) {
       assert.ok(doc.paths[p], `documents ${p}`);

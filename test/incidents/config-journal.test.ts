@@ -34,7 +34,7 @@ describe('incidents configuration', () => {
           incidents: {
             team: {
               people: { ann: { name: 'Ann' } },
-              roles: { 'incident-commander': { assignee: 'bob' }, scribe: {}, 'technical-lead': { rotation: { members: ['ann', 'zed'], start: '2025-01-01T00:00:00Z', every: '0s' } } },
+              roles: { 'incident-commander': { assignee: 'bob' }, scribe: { title: 'Scribe', assignee: 'ann' }, 'technical-lead': { rotation: { members: ['ann', 'zed'], start: '2025-01-01T00:00:00Z', every: '1d' } } },
               assignments: { P1: ['incident-commander', 'ghost'] },
             },
           },
@@ -42,14 +42,17 @@ describe('incidents configuration', () => {
       (err: ConfigError) => {
         const text = err.problems.join('\n');
         assert.match(text, /incidents\.team\.roles\.incident-commander\.assignee: "bob" is not in incidents\.team\.people/);
-        assert.match(text, /incidents\.team\.roles\.scribe\.title: "scribe" is not one of the plan's; give it a title/);
         assert.match(text, /rotation\.members\.1: "zed" is not in incidents\.team\.people/);
-        assert.match(text, /rotation\.every: every must be longer than 0/);
         assert.match(text, /incidents\.team\.assignments\.P1\.1: "ghost" is neither a role nor an extended team/);
         return true;
       },
     );
+    assert.throws(() => parseConfig({ incidents: { team: { roles: { scribe: {} } } } }), /incidents\.team\.roles\.scribe\.title: "scribe" is not one of the plan's; give it a title/);
     assert.throws(() => parseConfig({ incidents: { debriefWithin: '36h' } }), /within 24h/);
+    assert.throws(
+      () => parseConfig({ incidents: { team: { people: { a: { name: 'A' } }, roles: { 'dba-lead': { rotation: { members: ['a'], start: '2025-01-01T00:00:00Z', every: '0s' } } } } } }),
+      /rotation\.every: every must be longer than 0/,
+    );
   });
 
   it('rotations hand over at each period from their start', () => {
@@ -82,6 +85,19 @@ describe('incident journal', () => {
     again.compact();
     again.close();
     assert.equal(readFileSync(path, 'utf8'), '');
+  });
+
+  it('does not empty a file another process appended to meanwhile', () => {
+    const path = join(dir, 'shared.jsonl');
+    const a = new IncidentJournal(path);
+    const b = new IncidentJournal(path);
+    a.append(signal('a1'));
+    b.append(signal('b1'));
+    a.append({ t: 'reconciled', id: 'a1', at: 2, outcome: 'opened', incident: 'INC-1' });
+    a.compact();
+    a.close();
+    b.close();
+    assert.deepEqual(new IncidentJournal(path).pending().map((s) => s.id), ['b1']);
   });
 
   it('survives a record torn by a crash, and refuses a corrupt line in the middle', () => {

@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startApiNode } from '../support/api.js';
+import { startApiNode, type Json } from '../support/api.js';
 
-type ToolResult = { content: { type: string; text?: string }[]; structuredContent?: Record<string, any>; isError?: boolean };
+type ToolResult = { content: { type: string; text?: string }[]; structuredContent?: Json; isError?: boolean };
 type Call = (name: string, args?: Record<string, unknown>) => Promise<ToolResult>;
 
 const MCP_TOKEN = 'mcp-token-for-the-assistant-0001';

@@ -3,6 +3,10 @@ import type { ContinuumConfigInput } from '../../src/config/index.js';
 import type { Clock } from '../../src/core/clock.js';
 import { startInProcess } from './in-process.js';
 
+/** Parsed JSON answers, which tests read loosely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 /** An in-process node with detection and timers off (tests drive them), and helpers to call /api. */
 export async function startApiNode(opts: { config?: ContinuumConfigInput; clock?: Clock } = {}) {
   const incidents = { ...(opts.config?.incidents ?? {}) } as Record<string, unknown>;
@@ -24,7 +28,7 @@ export async function startApiNode(opts: { config?: ContinuumConfigInput; clock?
     if (opts2.body !== undefined) headers['content-type'] ??= 'application/json';
     const res = await fetch(`${base}/api${path}`, { method, headers, body: opts2.body === undefined ? undefined : typeof opts2.body === 'string' ? opts2.body : JSON.stringify(opts2.body) });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : null) as Record<string, any> };
+    return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : null) as Json };
   }
   return { ...n, base, tokens: tokens as Record<Role, string>, call };
 }

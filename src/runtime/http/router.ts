@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { INTERNAL_ERROR, PARSE_ERROR, SERVER_ERROR } from '../../protocol/jsonrpc.js';
 import type { LegacyHttpHandler, LegacyRequest } from '../legacy/http-handler.js';
@@ -24,8 +24,26 @@ export interface RouterDeps {
   /** The admin REST API, for paths under /api/ (src/api). */
   api?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   isDraining: () => boolean;
-  countRequest: (route: string, method: string, status: number) => void;
+  /** Called once each response is written. */
+  onResponse: (route: string, method: string, status: number) => void;
   log: Logger;
+}
+
+function claimsModernEra(message: unknown): boolean {
+  const params = (message as { params?: { _meta?: Record<string, unknown> } } | null)?.params;
+  return params?._meta !== undefined && PROTOCOL_VERSION_META_KEY in params._meta;
+}
+
+/**
+ * The common 2025-era request, recognised without the SDK's full classification (which costs tens of
+ * microseconds a request): no per-request envelope claim in the body, no modern headers. Anything else
+ * goes through classifyInboundRequest, which stays the authority.
+ */
+function plainlyLegacy(req: IncomingMessage, body: unknown): boolean {
+  const version = header(req, 'mcp-protocol-version');
+  if ((version !== undefined && !LEGACY_VERSIONS.has(version)) || req.headers['mcp-method'] !== undefined) return false;
+  if (body === undefined) return true;
+  return Array.isArray(body) ? !body.some(claimsModernEra) : typeof body === 'object' && body !== null && !claimsModernEra(body);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -78,13 +96,15 @@ export function createRouter(d: RouterDeps) {
         return sendRpcError(res, 400, PARSE_ERROR, `Parse error: ${(err as Error).message}`);
       }
     }
-    const route = classifyInboundRequest({
-      httpMethod: method,
-      protocolVersionHeader: header(req, 'mcp-protocol-version'),
-      mcpMethodHeader: header(req, 'mcp-method'),
-      mcpNameHeader: header(req, 'mcp-name'),
-      body,
-    });
+    const route = plainlyLegacy(req, body)
+      ? { kind: 'legacy' as const }
+      : classifyInboundRequest({
+          httpMethod: method,
+          protocolVersionHeader: header(req, 'mcp-protocol-version'),
+          mcpMethodHeader: header(req, 'mcp-method'),
+          mcpNameHeader: header(req, 'mcp-name'),
+          body,
+        });
     const authInfo = principal ? { token: (header(req, 'authorization') ?? '').slice(7).trim(), clientId: principal, scopes: [] } : undefined;
     if (route.kind !== 'legacy') {
       (req as IncomingMessage & { auth?: unknown }).auth = authInfo;
@@ -104,7 +124,7 @@ export function createRouter(d: RouterDeps) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
     const route = path === d.mcpPath ? 'mcp' : path.startsWith('/api/') ? 'api' : path.slice(1) || 'root';
-    res.on('finish', () => d.countRequest(route, req.method ?? '', res.statusCode));
+    res.once('finish', () => d.onResponse(route, req.method ?? '', res.statusCode));
     try {
       if (d.api && path.startsWith('/api/')) return await d.api(req, res);
       switch (path) {

@@ -39,12 +39,18 @@ function sessionIdOf(req: IncomingMessage): string | undefined {
 
 /** Serves 2025-era Streamable HTTP (initialize, Mcp-Session-Id, GET streams, resumption, DELETE). */
 export class LegacyHttpHandler {
+  /** POST stream ids: a random prefix per process and a counter, unique across nodes and restarts. */
+  private readonly streamPrefix: string;
+  private streams = 0;
+
   constructor(
     private readonly engine: SessionEngine,
-    private readonly random: Random,
+    random: Random,
     /** False while the partition policy has this node stop taking new work. */
     private readonly acceptsNewSessions: () => boolean = () => true,
-  ) {}
+  ) {
+    this.streamPrefix = randomId(random, 9).replace(/[^A-Za-z0-9]/g, 'x') + '_';
+  }
 
   async post(r: LegacyRequest): Promise<void> {
     const { req, res } = r;
@@ -74,7 +80,7 @@ export class LegacyHttpHandler {
       res.writeHead(202, headers).end();
       return;
     }
-    const streamId = `post:${randomId(this.random, 12)}`;
+    const streamId = `post:${this.streamPrefix}${(++this.streams).toString(36)}`;
     const channel = new PostChannel({
       streamId,
       res,

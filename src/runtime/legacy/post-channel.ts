@@ -29,6 +29,7 @@ export class PostChannel {
   readonly output: StreamOutput;
   private readonly waiting = new Set<string>();
   private readonly collected: JsonRpcResponse[] = [];
+  /** The POST's response until it is answered or becomes a stream (checked for `destroyed` before use). */
   private res: ServerResponse | null;
   private streaming = false;
   private finished = false;
@@ -36,9 +37,6 @@ export class PostChannel {
   constructor(private readonly opts: ChannelOptions) {
     this.output = new StreamOutput(opts.streamId, opts.onUnwritten);
     this.res = opts.res;
-    opts.res.on('close', () => {
-      this.res = null;
-    });
   }
 
   get streamId(): string {
@@ -84,7 +82,7 @@ export class PostChannel {
   private upgrade(): void {
     this.streaming = true;
     const res = this.res;
-    if (res && !res.headersSent) {
+    if (res && !res.headersSent && !res.destroyed) {
       const writer = new SseWriter(res, this.opts.headers);
       if (this.opts.prime) writer.prime(formatEventId(this.streamId, 0));
       this.output.open(writer);
@@ -109,7 +107,8 @@ export class PostChannel {
     if (this.finished) return;
     this.finished = true;
     const res = this.res;
-    if (res && !res.headersSent) {
+    this.res = null;
+    if (res && !res.headersSent && !res.destroyed) {
       if (this.collected.length === 0) {
         res.writeHead(202, this.opts.headers).end();
       } else {
