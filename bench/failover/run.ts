@@ -16,7 +16,7 @@ import { Agent, fetch as ufetch } from 'undici';
 import { startCluster, stopCluster } from '../../test/support/cluster.js';
 import { startHaproxy } from '../../test/support/haproxy.js';
 import { createTestDatabase } from '../../test/support/postgres.js';
-import { machine, median, writeResult } from '../lib/report.mjs';
+import { machine, writeResult } from '../lib/report.mjs';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
