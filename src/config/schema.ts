@@ -1,15 +1,8 @@
 import { z } from 'zod';
 import { apiConfigSchema, incidentsConfigSchema } from '../incidents/config.js';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration.js';
 
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 500ms, 30s, 5m, 24h, or milliseconds)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = durationSchema;
 
 const port = z.coerce.number().int().min(0).max(65535);
 

@@ -5,17 +5,10 @@
  * but no people: contacts are data (examples/incident-response/continuum.yaml has the plan's samples).
  */
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.js';
+import { durationSchema } from '../config/duration.js';
 import { SEVERITIES } from './model.js';
 
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 500ms, 30s, 5m, 24h, or milliseconds)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = durationSchema;
 
 const key = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and -');
 const severity = z.enum(SEVERITIES);

@@ -4,6 +4,7 @@
  * after the change is durably committed: callers acknowledge to clients after the promise resolves.
  */
 import type { AuditStore, ControlEventStore, TokenStore } from './control-port.js';
+import type { TaskStore } from './task-port.js';
 
 /** A JSON-RPC message as stored (opaque to the store). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -168,6 +169,7 @@ export interface MessageBus {
 export type StoreKind = 'sqlite' | 'postgres';
 
 export type * from './control-port.js';
+export type * from './task-port.js';
 
 export interface Store {
   readonly kind: StoreKind;
@@ -184,6 +186,8 @@ export interface Store {
   readonly nodes: NodeRegistry;
   readonly leases: LeaseStore;
   readonly bus: MessageBus;
+  /** Tasks of the tasks extension (long-running work started by task-augmented requests). */
+  readonly tasks: TaskStore;
   /** Apply pending versioned migrations. Idempotent; safe to run from several nodes at once. */
   migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
 import { LEADER_LEASE } from '../../src/cluster/index.js';
 import { openStore } from '../../src/store/index.js';
 import { connectV1 } from '../support/clients.js';
 import { startCluster, stopCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { startHaproxy } from '../support/haproxy.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { onBothStores } from '../support/stores.js';
 
 /** The paused node is marked down and routed around; resumed, it cannot act on its stale lease. */
 async function pauseAndResume(storeUrl: string): Promise<void> {
@@ -66,16 +62,4 @@ async function pauseAndResume(storeUrl: string): Promise<void> {
   }
 }
 
-describe('gray failure: SIGSTOP a node, then SIGCONT', () => {
-  it('SQLite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-gray-'));
-    after(() => rmSync(dir, { recursive: true, force: true }));
-    await pauseAndResume(`sqlite:${join(dir, 'c.db')}`);
-  });
-
-  it('PostgreSQL', async () => {
-    const db = await createTestDatabase();
-    after(() => db.drop());
-    await pauseAndResume(db.url);
-  });
-});
+onBothStores('gray failure: SIGSTOP a node, then SIGCONT', pauseAndResume);

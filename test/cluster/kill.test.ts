@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import { connectV1 } from '../support/clients.js';
 import { startCluster, stopCluster } from '../support/cluster.js';
 import { startHaproxy } from '../support/haproxy.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { onBothStores } from '../support/stores.js';
 
 interface Op {
   client: number;
@@ -102,16 +98,4 @@ async function killUnderLoad(storeUrl: string): Promise<void> {
   }
 }
 
-describe('kill -9 a node mid-traffic, through a real load balancer', () => {
-  it('SQLite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-kill-'));
-    after(() => rmSync(dir, { recursive: true, force: true }));
-    await killUnderLoad(`sqlite:${join(dir, 'c.db')}`);
-  });
-
-  it('PostgreSQL', async () => {
-    const db = await createTestDatabase();
-    after(() => db.drop());
-    await killUnderLoad(db.url);
-  });
-});
+onBothStores('kill -9 a node mid-traffic, through a real load balancer', killUnderLoad);

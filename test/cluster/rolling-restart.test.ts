@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
 import { connectV1 } from '../support/clients.js';
 import { startCluster, stopCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { startHaproxy } from '../support/haproxy.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { onBothStores } from '../support/stores.js';
 
 /** SIGTERM every node in turn under load, restarting each before the next: no client sees an error. */
 async function rollingRestart(storeUrl: string): Promise<void> {
@@ -51,16 +47,4 @@ async function rollingRestart(storeUrl: string): Promise<void> {
   }
 }
 
-describe('rolling restart of every node under load', () => {
-  it('SQLite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-rolling-'));
-    after(() => rmSync(dir, { recursive: true, force: true }));
-    await rollingRestart(`sqlite:${join(dir, 'c.db')}`);
-  });
-
-  it('PostgreSQL', async () => {
-    const db = await createTestDatabase();
-    after(() => db.drop());
-    await rollingRestart(db.url);
-  });
-});
+onBothStores('rolling restart of every node under load', rollingRestart);

@@ -88,3 +88,25 @@ describe('bad input: each gets a clear error and the node keeps serving good cli
     assert.deepEqual(((await res.json()) as { routes: string[] }).routes, ['/mcp', '/healthz', '/readyz', '/metrics']);
   });
 });
+
+describe('messages the SDK would drop get a 400, never a hanging POST', () => {
+  let h: Awaited<ReturnType<typeof startInProcess>>;
+  let sessionId: string;
+  before(async () => {
+    h = await startInProcess();
+    sessionId = await rawSession(h.url);
+  });
+  after(() => h.close());
+
+  for (const body of [
+    { jsonrpc: '2.0', id: 1.5, method: 'ping' },
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: [] },
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: null },
+  ]) {
+    it(JSON.stringify(body), async () => {
+      const res = await httpRequest(h.url, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId }, body: JSON.stringify(body) });
+      assert.equal(res.status, 400);
+      assert.equal((JSON.parse(res.text) as { error: { code: number } }).error.code, -32600);
+    });
+  }
+});

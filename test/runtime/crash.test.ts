@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import { connectV1 } from '../support/clients.js';
 import { fixture, startNode } from '../support/node-process.js';
 import { freePort } from '../support/ports.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { onBothStores } from '../support/stores.js';
 
 /**
  * kill -9 a node while it streams events to a client, restart it on the same store and port, and check
@@ -52,16 +48,4 @@ async function crashAndResume(storeUrl: string): Promise<void> {
   }
 }
 
-describe('crash: kill -9 and restart on the same store', () => {
-  it('SQLite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-crash-'));
-    after(() => rmSync(dir, { recursive: true, force: true }));
-    await crashAndResume(`sqlite:${join(dir, 'c.db')}`);
-  });
-
-  it('PostgreSQL', async () => {
-    const db = await createTestDatabase();
-    after(() => db.drop());
-    await crashAndResume(db.url);
-  });
-});
+onBothStores('crash: kill -9 and restart on the same store', crashAndResume);

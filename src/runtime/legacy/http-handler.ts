@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJSONRPCMessage } from '@modelcontextprotocol/server';
 import { randomId, type Random } from '../../core/random.js';
 import {
   INVALID_REQUEST,
@@ -13,6 +14,20 @@ import { PostChannel } from './post-channel.js';
 import type { SessionEngine } from './session-engine.js';
 import type { DeliveryExtra } from './session-transport.js';
 import { formatEventId, parseEventId, SseWriter } from './sse.js';
+
+/**
+ * A message the SDK's server will accept. The SDK's own schema is the authority: a message it rejects is
+ * dropped without an answer, and a request nobody answers would hold its POST open forever.
+ */
+function isValidMessage(m: unknown): boolean {
+  if (!isJsonRpcMessage(m)) return false;
+  try {
+    parseJSONRPCMessage(m);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Protocol revision from which streams start with a priming event (SEP-1699). */
 const PRIMING_FROM = '2025-11-25';
@@ -59,7 +74,7 @@ export class LegacyHttpHandler {
     }
     const batch = Array.isArray(r.body);
     const messages = (batch ? r.body : [r.body]) as unknown[];
-    if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
+    if (messages.length === 0 || !messages.every(isValidMessage)) {
       return sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: body must be a JSON-RPC 2.0 message or a non-empty array of them');
     }
     const msgs = messages as JsonRpcMessage[];

@@ -3,6 +3,7 @@ import { MemoryAuditStore, MemoryControlEventStore, MemoryTokenStore } from './c
 import { MemoryMessageBus } from './bus.js';
 import { MemoryLeaseStore } from './leases.js';
 import { MemoryNodeRegistry } from './nodes.js';
+import { MemoryTaskStore } from './tasks.js';
 import type { EventStore, NewEvent, SessionPatch, SessionRecord, SessionStore, Store, StoredEvent } from '../port.js';
 
 /**
@@ -18,6 +19,7 @@ export class MemoryStore implements Store {
   readonly nodes = new MemoryNodeRegistry();
   readonly leases = new MemoryLeaseStore();
   readonly bus = new MemoryMessageBus();
+  readonly tasks = new MemoryTaskStore();
   private readonly sessionMap = new Map<string, SessionRecord>();
   private eventList: StoredEvent[] = [];
   private seq = 0;

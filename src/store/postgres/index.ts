@@ -9,6 +9,7 @@ import { migratePostgres } from './migrate.js';
 import { PostgresNodeRegistry } from './nodes.js';
 import { PostgresPool } from './pool.js';
 import { PostgresSessionStore } from './sessions.js';
+import { PostgresTaskStore } from './tasks.js';
 import { PostgresTokenStore } from './tokens.js';
 import { redactPostgresUrl } from './url.js';
 
@@ -34,6 +35,7 @@ export class PostgresStore implements Store {
   readonly nodes: PostgresNodeRegistry;
   readonly leases: PostgresLeaseStore;
   readonly bus: PostgresMessageBus;
+  readonly tasks: PostgresTaskStore;
   private readonly pool: PostgresPool;
 
   constructor(url: string, opts: PostgresStoreOptions = {}) {
@@ -56,6 +58,7 @@ export class PostgresStore implements Store {
     this.controlEvents = new PostgresControlEventStore(this.pool);
     this.nodes = new PostgresNodeRegistry(this.pool);
     this.leases = new PostgresLeaseStore(this.pool);
+    this.tasks = new PostgresTaskStore(this.pool);
     this.bus = new PostgresMessageBus(this.pool);
   }
 

@@ -1,6 +1,7 @@
 import type { Migration } from '../migrations.js';
 import { POSTGRES_CLUSTER_MIGRATIONS } from './cluster-migrations.js';
 import { POSTGRES_CONTROL_MIGRATIONS } from './control-migrations.js';
+import { POSTGRES_TASK_MIGRATIONS } from './task-migrations.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -38,4 +39,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   ...POSTGRES_CLUSTER_MIGRATIONS,
   // Control plane (versions 20-39).
   ...POSTGRES_CONTROL_MIGRATIONS,
+  // Tasks (versions 40-49).
+  ...POSTGRES_TASK_MIGRATIONS,
 ];

@@ -11,6 +11,7 @@ import { SqliteLeaseStore } from './leases.js';
 import { migrateSqlite } from './migrate.js';
 import { SqliteNodeRegistry } from './nodes.js';
 import { SqliteSessionStore } from './sessions.js';
+import { SqliteTaskStore } from './tasks.js';
 import { SqliteTokenStore } from './tokens.js';
 
 export interface SqliteStoreOptions {
@@ -38,6 +39,7 @@ export class SqliteStore implements Store {
   readonly nodes: SqliteNodeRegistry;
   readonly leases: SqliteLeaseStore;
   readonly bus: SqliteMessageBus;
+  readonly tasks: SqliteTaskStore;
   private readonly db: Database.Database;
   private readonly selectOne: Database.Statement<[], unknown>;
   private readonly selectNow: Database.Statement<[], number>;
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
     this.controlEvents = new SqliteControlEventStore(this.db);
     this.nodes = new SqliteNodeRegistry(this.db);
     this.leases = new SqliteLeaseStore(this.db);
+    this.tasks = new SqliteTaskStore(this.db);
     this.bus = new SqliteMessageBus(this.db, { ...SQLITE_BUS_DEFAULTS, pollMs: opts.busPollMs ?? SQLITE_BUS_DEFAULTS.pollMs });
     this.selectOne = this.db.prepare('SELECT 1');
     this.selectNow = this.db.prepare<[], number>(`SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER)`).pluck();

@@ -1,6 +1,7 @@
 import type { Migration } from '../migrations.js';
 import { SQLITE_CLUSTER_MIGRATIONS } from './cluster-migrations.js';
 import { SQLITE_CONTROL_MIGRATIONS } from './control-migrations.js';
+import { SQLITE_TASK_MIGRATIONS } from './task-migrations.js';
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -39,4 +40,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   ...SQLITE_CLUSTER_MIGRATIONS,
   // Control plane (versions 20-39).
   ...SQLITE_CONTROL_MIGRATIONS,
+  // Tasks (versions 40-49).
+  ...SQLITE_TASK_MIGRATIONS,
 ];
