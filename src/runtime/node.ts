@@ -22,6 +22,8 @@ import { StoreServerEventBus } from '../cluster/server-event-bus.js';
 import { createNotifier, deliverToSessions, type Notifier } from './notify.js';
 import { Cluster } from '../cluster/index.js';
 import { ControlPlane } from '../control/plane.js';
+import { TaskManager, taskOwnerId } from './tasks/manager.js';
+import { TASK_OWNER_STATE, TaskSweeper } from './tasks/sweeper.js';
 
 export interface NodeOptions {
   config: ContinuumConfig;
@@ -60,6 +62,9 @@ export class ContinuumNode {
   cluster?: Cluster;
   /** Incidents, detection, API tokens, the audit log and the admin API (/api). */
   control!: ControlPlane;
+  private taskSweeper?: TaskSweeper;
+  /** Owner of the tasks this process runs (node id + process token), published with heartbeats. */
+  private taskOwner!: string;
 
   private constructor(
     private readonly o: NodeOptions,
@@ -100,6 +105,7 @@ export class ContinuumNode {
     await this.durableStore.migrate();
     this.control = new ControlPlane({ config: c, store: this.durableStore, clock: this.clock, random, log: this.log, nodeId: this.nodeId, metrics: this.metrics, mcpUrl: () => this.url });
     const sessionStore = c.sessions.durable ? this.durableStore : new MemoryStore(this.clock);
+    this.taskOwner = taskOwnerId(this.nodeId, random);
     const factory: ServerFactory = this.o.factory ?? (() => createContinuumServer({ status: () => this.status(), incidents: this.control.mcp }));
 
     this.engine = new SessionEngine({
@@ -122,6 +128,7 @@ export class ContinuumNode {
       runsSweeps: () => this.cluster?.leader.isLeader ?? true,
       onSessionCreated: () => this.metrics.sessionsCreated.inc(),
       onSessionRestored: () => this.metrics.sessionsRestored.inc(),
+      tasks: new TaskManager({ tasks: sessionStore.tasks, clock: this.clock, random, ownerId: this.taskOwner, log: this.log }),
     });
     this.engine.start();
     await this.engine.listen();
@@ -189,7 +196,7 @@ export class ContinuumNode {
         memberWindowMs: c.cluster.memberWindow,
         leaseTtlMs: c.cluster.leaseTtl,
         thresholds: { shortMs: c.cluster.partition.short, longMs: c.cluster.partition.long, quorumBy: c.cluster.partition.quorumBy },
-        state: () => ({ draining: this.draining, live: this.engine.live.size }),
+        state: () => ({ draining: this.draining, live: this.engine.live.size, [TASK_OWNER_STATE]: this.taskOwner }),
         onDecision: (d) => this.metrics.partitionDecisions.inc({ band: d.band, side: d.side, action: d.action }),
         onDrainRequested: () => {
           this.log.info('drain requested by an operator');
@@ -198,6 +205,17 @@ export class ContinuumNode {
       });
       await this.cluster.start();
     }
+    // Tasks of dead nodes are failed, and expired tasks deleted, by the leader (by every node when alone).
+    this.taskSweeper = new TaskSweeper({
+      store: sessionStore,
+      clock: this.clock,
+      ownerId: this.taskOwner,
+      log: this.log,
+      isLeader: () => this.cluster?.leader.isLeader ?? true,
+      failAfterMs: c.sessions.durable ? c.cluster.failAfter : undefined,
+      everyMs: Math.min(1000, Math.max(100, Math.floor(c.cluster.failAfter / 3))),
+    });
+    this.taskSweeper.start();
     this.control.start();
     this.log.info({ url: this.url, store: this.durableStore.description, durable: c.sessions.durable }, 'continuum node up');
   }
@@ -272,6 +290,7 @@ export class ContinuumNode {
     this.draining = true;
     this.log.info('draining');
     this.engine.detachAll(DRAIN_RETRY_MS);
+    this.taskSweeper?.stop();
     await this.cluster?.stop(true);
     const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     this.httpServer.closeIdleConnections();

@@ -46,7 +46,8 @@ describe('fuzz: the /mcp request path', () => {
           if (withSession) headers['mcp-session-id'] = sessionId;
           if (version !== undefined) headers['mcp-protocol-version'] = version;
           if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-          const res = await httpRequest(h.url, { method: 'POST', headers, body: text });
+          // A request the node never answers is a failure with its input shown, not a hung suite.
+          const res = await httpRequest(h.url, { method: 'POST', headers, body: text, timeoutMs: 5000 });
           assert.ok(res.status < 500, `status ${res.status} for ${JSON.stringify(text).slice(0, 200)}: ${res.text.slice(0, 200)}`);
           if (res.status >= 400) {
             const parsed = JSON.parse(res.text) as { jsonrpc?: string; error?: { code: number } };

@@ -53,7 +53,7 @@ export async function rawSession(url: string, headers: Record<string, string> = 
 /** A plain node:http request (fetch will not send a Host header of our choosing). */
 export function httpRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string },
+  opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return import('node:http').then(
     ({ request }) =>
@@ -65,6 +65,7 @@ export function httpRequest(
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
         });
         req.on('error', reject);
+        req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error(`no answer within ${opts.timeoutMs ?? 30_000} ms`)));
         req.end(opts.body);
       }),
   );

@@ -10,6 +10,8 @@ import {
   type JsonRpcResponse,
 } from '../../protocol/jsonrpc.js';
 import type { SessionPatch, SessionRecord } from '../../store/port.js';
+import type { TaskManager } from '../tasks/manager.js';
+import { TASKS_FROM, withToolTaskSupport } from '../tasks/wire.js';
 import type { PostChannel } from './post-channel.js';
 import type { McpServerLike, ServerFactory } from './server-factory.js';
 import { SessionTransport, type DeliveryExtra, type SendOptions } from './session-transport.js';
@@ -27,6 +29,8 @@ export interface SessionHost {
   unwritten(sessionId: string, streamId: string, seq: number): void;
   /** A client message meant for a request this node does not hold (it runs on another node). */
   forward(sessionId: string, message: JsonRpcMessage): void;
+  /** Answers tasks/* and runs task-augmented requests (absent: requests go to the server as they are). */
+  readonly tasks?: TaskManager;
 }
 
 const INTERNAL_ID = 'continuum-internal-';
@@ -71,7 +75,7 @@ export class LiveSession {
 
   /** In use: requests running, or a client connected to one of its streams. */
   get busy(): boolean {
-    if (this.inFlight.size > 0 || this.standalone.attached) return true;
+    if (this.inFlight.size > 0 || this.internal.size > 0 || this.standalone.attached) return true;
     for (const c of this.channels.values()) if (c.output.attached) return true;
     for (const f of this.followers.values()) if (f.attached) return true;
     return false;
@@ -84,11 +88,26 @@ export class LiveSession {
 
   /** Sends a request of Continuum's own to the server and returns its response (never seen by the client). */
   call(method: string, params: Record<string, unknown> | undefined, extra?: DeliveryExtra): Promise<JsonRpcResponse> {
+    return this.callWithId(method, params, extra).response;
+  }
+
+  /** `call`, also returning the internal request id (to cancel it with `cancelInternal`). */
+  callWithId(method: string, params: Record<string, unknown> | undefined, extra?: DeliveryExtra): { id: string; response: Promise<JsonRpcResponse> } {
     const id = `${INTERNAL_ID}${++this.internalSeq}`;
-    return new Promise((resolve) => {
+    const response = new Promise<JsonRpcResponse>((resolve) => {
       this.internal.set(id, resolve);
       this.transport.deliver({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }, extra);
     });
+    return { id, response };
+  }
+
+  /** Cancels a request of Continuum's own: the server is told, and the caller gets an error at once. */
+  cancelInternal(id: string, reason: string): void {
+    const waiter = this.internal.get(id);
+    if (!waiter) return;
+    this.internal.delete(id);
+    this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
+    waiter(errorResponse(id, INTERNAL_ERROR, `Cancelled: ${reason}`));
   }
 
   /** Rebuilds server-side state from the stored session. */
@@ -107,6 +126,14 @@ export class LiveSession {
     for (const m of messages) {
       if (isResponse(m) && m.id !== null && !this.outgoing.delete(idKey(m.id))) {
         this.host.forward(this.id, m); // answers a request another node sent
+        continue;
+      }
+      const tasks = this.host.tasks;
+      if (isRequest(m) && channel && tasks?.handles(m)) {
+        // Continuum's own: tasks/* and task-augmented requests never reach the server as they are.
+        channel.expect(m.id);
+        this.channels.set(channel.streamId, channel);
+        void tasks.handle(this, m, extra).then((r) => channel.respond(r));
         continue;
       }
       local.push(m);
@@ -201,6 +228,11 @@ export class LiveSession {
       this.inFlight.delete(key);
       void entry.channel.respond(errorResponse(entry.request.id, INTERNAL_ERROR, 'Session ended'));
     }
+    // Work of Continuum's own (tasks) still running ends with an error rather than never.
+    for (const [id, waiter] of this.internal) {
+      this.internal.delete(id);
+      waiter(errorResponse(id, INTERNAL_ERROR, 'Session ended'));
+    }
     const server = this.server;
     this.server = null;
     await server?.close();
@@ -222,6 +254,7 @@ export class LiveSession {
         return Promise.resolve();
       }
       this.inFlight.delete(key);
+      if (this.host.tasks && entry.request.method === 'tools/list' && !message.error && this.record.protocolVersion >= TASKS_FROM) withToolTaskSupport(message.result);
       const patch = message.error ? undefined : this.statePatch(entry.request);
       if (!patch) return entry.channel.respond(message);
       return this.host.persist(this.id, patch).then(

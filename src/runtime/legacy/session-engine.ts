@@ -7,6 +7,8 @@ import { EventWriter } from './event-writer.js';
 import { LiveSession, type SessionHost } from './live-session.js';
 import type { ServerFactory } from './server-factory.js';
 import type { DeliveryExtra } from './session-transport.js';
+import type { TaskManager } from '../tasks/manager.js';
+import { TASKS_FROM, withTasksCapability } from '../tasks/wire.js';
 
 export interface SessionEngineOptions {
   store: Store;
@@ -26,6 +28,8 @@ export interface SessionEngineOptions {
   useBus?: boolean;
   /** Whether this node runs the store-wide sweeps now (the leader does); default always. */
   runsSweeps?: () => boolean;
+  /** Runs task-augmented requests and answers tasks/* (absent: the tasks extension is not offered). */
+  tasks?: TaskManager;
 }
 
 /** What nodes tell each other about sessions. Hints only: a receiver always re-reads the store. */
@@ -59,6 +63,10 @@ export class SessionEngine implements SessionHost {
 
   constructor(private readonly o: SessionEngineOptions) {
     this.events = new EventWriter(o.store, o.onEventsCommitted);
+  }
+
+  get tasks(): TaskManager | undefined {
+    return this.o.tasks;
   }
 
   /** Listens for other nodes' session hints; resolves once listening. */
@@ -114,6 +122,7 @@ export class SessionEngine implements SessionHost {
       return { session: null, response };
     }
     record.protocolVersion = String((result.result as { protocolVersion?: string }).protocolVersion ?? '');
+    if (this.o.tasks && record.protocolVersion >= TASKS_FROM) withTasksCapability(result.result);
     await this.o.store.sessions.createSession(record);
     this.live.set(record.id, session);
     this.created++;

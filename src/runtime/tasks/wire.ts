@@ -5,6 +5,9 @@
 import { isObject, type JsonRpcRequest } from '../../protocol/jsonrpc.js';
 import type { JsonObject, TaskRecord } from '../../store/port.js';
 
+/** The protocol revision that introduced tasks: older sessions are not offered them. */
+export const TASKS_FROM = '2025-11-25';
+
 export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
 
 /** The methods Continuum answers itself for every 2025-era session. */
@@ -34,6 +37,19 @@ export function taskParams(m: JsonRpcRequest): { ttl?: number } | undefined {
   const task = m.params?.task;
   if (!AUGMENTABLE_METHODS.has(m.method) || !isObject(task)) return undefined;
   return typeof task.ttl === 'number' ? { ttl: task.ttl } : {};
+}
+
+/**
+ * Marks the tools of a tools/list result that say nothing about tasks as `execution.taskSupport:
+ * 'optional'` (absent means forbidden): Continuum runs any tool as a task. A tool's own choice stays.
+ */
+export function withToolTaskSupport(result: unknown): void {
+  if (!isObject(result) || !Array.isArray(result.tools)) return;
+  for (const tool of result.tools) {
+    if (!isObject(tool)) continue;
+    const execution = isObject(tool.execution) ? tool.execution : (tool.execution = {});
+    (execution as Record<string, unknown>).taskSupport ??= 'optional';
+  }
 }
 
 /** Adds the tasks capability to an initialize result (Continuum runs tasks for any server it serves). */
