@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,9 +23,12 @@ export interface NodeProcess {
  * The caller picks the port so a restarted node comes back at the same URL.
  */
 export async function startNode(args: string[], env: Record<string, string> = {}): Promise<NodeProcess> {
+  // Each node's incident journal lives outside the work tree, kept per port so a restarted node finds its own.
+  const port = args.includes('--port') ? args[args.indexOf('--port') + 1] : '0';
+  const journal = join(tmpdir(), `continuum-test-journal-${process.pid}-${port === '0' ? Math.random().toString(36).slice(2) : port}.jsonl`);
   const child = spawn(process.execPath, [CLI, 'up', '--log-level', 'warn', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, CONTINUUM_INCIDENTS_JOURNAL: journal, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
