@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 
-const BINARY = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((p) => existsSync(p));
+const BINARY = [...(process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, 'haproxy')), '/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((p) =>
+  existsSync(p),
+);
 
 export interface Haproxy {
   url: string;
