@@ -11,6 +11,7 @@ import type { Store } from '../store/port.js';
 import { VERSION } from '../version.js';
 import type { Detector } from './detector.js';
 import type { Signal } from './signal.js';
+import { repeat } from '../core/repeat.js';
 
 export interface Observation {
   key: string;
@@ -190,7 +191,7 @@ interface KeyState {
 /** Runs the probes and turns observations into detector signals. */
 export class ProbeRunner {
   private readonly state = new Map<string, KeyState>();
-  private timer: NodeJS.Timeout | null = null;
+  private loop: { stop(): void } | null = null;
   private running: Promise<Signal[]> | null = null;
 
   constructor(
@@ -208,20 +209,12 @@ export class ProbeRunner {
   }
 
   start(intervalMs: number): void {
-    const loop = (): void => {
-      this.timer = setTimeout(() => {
-        this.runOnce()
-          .catch((err: Error) => this.opts.log.warn({ err }, 'probe round failed'))
-          .finally(() => this.timer && loop());
-      }, intervalMs);
-      this.timer.unref();
-    };
-    loop();
+    this.loop = repeat(intervalMs, () => this.runOnce(), (err) => this.opts.log.warn({ err }, 'probe round failed'));
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.loop?.stop();
+    this.loop = null;
   }
 
   private async round(): Promise<Signal[]> {

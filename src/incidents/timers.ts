@@ -15,6 +15,7 @@ import type { IncidentsConfig } from './config.js';
 import { E } from './events.js';
 import { ESCALATION_LEVELS, isOpen, SEVERITY_POLICY, type Incident } from './model.js';
 import type { IncidentService } from './service.js';
+import { repeat } from '../core/repeat.js';
 
 export interface EscalationDue {
   level: number;
@@ -56,7 +57,7 @@ export interface TimerFiring {
 
 export class IncidentTimers {
   private readonly actor: Actor;
-  private timer: NodeJS.Timeout | null = null;
+  private loop: { stop(): void } | null = null;
 
   constructor(
     private readonly service: IncidentService,
@@ -103,19 +104,11 @@ export class IncidentTimers {
   }
 
   start(intervalMs: number): void {
-    const loop = (): void => {
-      this.timer = setTimeout(() => {
-        this.tick()
-          .catch((err: Error) => this.log.warn({ err }, 'incident timers could not run (store unreachable?); retrying'))
-          .finally(() => this.timer && loop());
-      }, intervalMs);
-      this.timer.unref();
-    };
-    loop();
+    this.loop = repeat(intervalMs, () => this.tick(), (err) => this.log.warn({ err }, 'incident timers could not run (store unreachable?); retrying'));
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.loop?.stop();
+    this.loop = null;
   }
 }
