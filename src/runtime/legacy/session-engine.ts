@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
+import { repeat } from '../../core/repeat.js';
 import { randomId, type Random } from '../../core/random.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import type { BusMessage, JsonObject, SessionPatch, SessionRecord, Store, StoredEvent } from '../../store/port.js';
@@ -56,7 +57,7 @@ export class SessionEngine implements SessionHost {
   private readonly loading = new Map<string, Promise<LiveSession | null>>();
   /** Sessions used since the last flush, with when (to the second: expiry needs no finer). */
   private readonly touched = new Map<string, number>();
-  private timers: NodeJS.Timeout[] = [];
+  private loops: { stop(): void }[] = [];
   private unsubscribe?: () => Promise<void>;
   created = 0;
   restored = 0;
@@ -78,12 +79,9 @@ export class SessionEngine implements SessionHost {
 
   /** Starts the background sweeps (eviction, touch flush, expiry, retention). */
   start(): void {
+    // Each sweep waits for its previous run: a slow store never stacks sweeps up.
     const every = (ms: number, fn: () => Promise<unknown> | void) => {
-      const t = setInterval(() => {
-        Promise.resolve(fn()).catch((err: Error) => this.o.log.warn({ err }, 'session sweep failed'));
-      }, ms);
-      t.unref();
-      this.timers.push(t);
+      this.loops.push(repeat(ms, async () => fn(), (err) => this.o.log.warn({ err }, 'session sweep failed')));
     };
     every(Math.max(50, Math.min(1000, this.o.liveIdleMs / 2)), () => this.evictIdle());
     every(Math.min(10_000, Math.max(100, this.o.idleTtlMs / 10)), () => this.flushTouches());
@@ -245,8 +243,8 @@ export class SessionEngine implements SessionHost {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    for (const l of this.loops) l.stop();
+    this.loops = [];
     await this.unsubscribe?.();
     await this.events.drain();
     await this.flushTouches();
