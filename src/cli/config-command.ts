@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { redactCommunications } from '../communications/config.js';
 import { ENV_KEYS, envName } from '../config/index.js';
 import { addNodeOptions, configFromFlags } from './options.js';
 
@@ -21,7 +22,7 @@ export function registerConfig(program: Command): void {
     const receivers = config.incidents.paging.receivers.map((r) =>
       r.type === 'pagerduty' ? { ...r, routingKey: '[redacted]' } : { ...r, headers: Object.fromEntries(Object.keys(r.headers).map((k) => [k, '[redacted]'])) },
     );
-    Object.assign(shown, { incidents: { ...config.incidents, paging: { ...config.incidents.paging, receivers } } });
+    Object.assign(shown, { incidents: { ...config.incidents, paging: { ...config.incidents.paging, receivers } }, communications: redactCommunications(config.communications) });
     process.stdout.write(flags.json ? JSON.stringify(shown, null, 2) + '\n' : stringify(shown));
   });
 }

@@ -2,9 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { VERSION } from '../version.js';
 import { registerCluster } from './cluster.js';
+import { registerDb } from './db.js';
 import { registerAudit } from './audit.js';
 import { registerConfig } from './config-command.js';
+import { registerDrill } from './drill.js';
 import { registerIncident } from './incident.js';
+import { registerMaintenance } from './maintenance.js';
+import { registerNotify } from './notify.js';
 import { registerStdio } from './stdio.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
@@ -23,9 +27,13 @@ export function buildProgram(): Command {
   registerStdio(program);
   registerConfig(program);
   registerIncident(program);
+  registerNotify(program);
+  registerMaintenance(program);
   registerToken(program);
   registerAudit(program);
   registerCluster(program);
+  registerDb(program);
+  registerDrill(program);
   return program;
 }
 

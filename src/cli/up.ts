@@ -35,8 +35,28 @@ export function registerUp(program: Command): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
       void node.closed.then(resolve); // drained by an operator (continuum drain)
+      watchParent(() => stop('supervisor gone'));
     });
   });
+}
+
+/**
+ * CONTINUUM_EXIT_WITH_PID=<pid>: drain and exit once that process is gone. Supervisors that cannot
+ * always stop their children (a test runner timing a file out, a launcher killed with -9) set it, so
+ * no orphaned node keeps serving, heartbeating and holding database connections.
+ */
+function watchParent(stop: () => void): void {
+  const pid = Number(process.env.CONTINUUM_EXIT_WITH_PID);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      clearInterval(timer);
+      stop();
+    }
+  }, 1000);
+  timer.unref();
 }
 
 /** `continuum up --nodes N`: a demo cluster on one machine. */

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { apiConfigSchema, incidentsConfigSchema } from '../incidents/config.js';
+import { drillsConfigSchema } from '../drills/config.js';
 import { durationSchema } from './duration.js';
+import { communicationsConfigSchema } from '../communications/config.js';
+import { statusPageConfigSchema } from '../status-page/config.js';
+import { maintenanceConfigSchema } from '../maintenance/config.js';
+import { databaseConfigSchema } from '../database/config.js';
 
 const duration = durationSchema;
 
@@ -87,6 +92,16 @@ export const configSchema = z
     api: apiConfigSchema.prefault({}),
     /** Incident response: team, detection, paging, timers (src/incidents/config.ts). */
     incidents: incidentsConfigSchema.prefault({}),
+    /** Alert templates, channels, routing, the durable outbox, subscribers (src/communications/config.ts). */
+    communications: communicationsConfigSchema.prefault({}),
+    /** The public status page: path, components, branding (src/status-page/config.ts). */
+    statusPage: statusPageConfigSchema.prefault({}),
+    /** Scheduled maintenance windows: automatic start and completion (src/maintenance/config.ts). */
+    maintenance: maintenanceConfigSchema.prefault({}),
+    /** Database continuity: replication status, RPO target, failover mode (src/database/config.ts). */
+    database: databaseConfigSchema.prefault({}),
+    /** Drills: the plan's test schedule and where reports go (src/drills/config.ts). */
+    drills: drillsConfigSchema.prefault({}),
   })
   .strict();
 

@@ -13,12 +13,23 @@ import { BearerAuth } from '../api/auth.js';
 import { accessRoutes } from '../api/routes/access.js';
 import { detectionRoutes } from '../api/routes/detection.js';
 import { incidentRoutes } from '../api/routes/incidents.js';
+import { maintenanceRoutes } from '../api/routes/maintenance.js';
+import { statusPageRoutes } from '../api/routes/status-page.js';
+import { MaintenanceModule } from '../maintenance/index.js';
+import { StatusPageService } from '../status-page/index.js';
 import type { ContinuumConfig } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
+import { ClusterTargets } from '../incidents/cluster-targets.js';
+import { availabilityFrom, BurnRateProbe, latencyFrom } from '../incidents/objectives.js';
+import { PartitionProbe } from '../incidents/partition-probe.js';
+import { ReplicationLagProbe, type LagReading } from '../incidents/replication-probe.js';
+import type { Decision as PartitionDecision } from '../cluster/partition.js';
 import { Detector } from '../incidents/detector.js';
 import { IncidentJournal } from '../incidents/journal.js';
-import { HttpPager, type Pager } from '../incidents/pager.js';
+import type { Pager } from '../incidents/pager.js';
+import { Communications } from '../communications/index.js';
+import { communicationsRoutes } from '../api/routes/communications.js';
 import { ErrorRateProbe, NodeHealthProbe, ProbeRunner, StoreProbe, SyntheticMcpProbe, type Probe } from '../incidents/probes.js';
 import { IncidentService } from '../incidents/service.js';
 import { ResponseTeam } from '../incidents/team.js';
@@ -39,7 +50,11 @@ export interface ControlPlaneOptions {
   metrics: NodeMetrics;
   /** This node's MCP endpoint, for the synthetic probe (known once the node listens). */
   mcpUrl: () => string;
-  /** Replaces the HTTP pager (tests). */
+  /** The cluster's current partition-policy decision (absent on a node without a cluster). */
+  partition?: () => PartitionDecision | null;
+  /** The database monitor's lag judgement (PostgreSQL with standbys; absent otherwise). */
+  replicationLag?: () => LagReading | null;
+  /** Replaces the pager (tests); by default communications' outbox pages. */
   pager?: Pager;
 }
 
@@ -62,6 +77,13 @@ export class ControlPlane {
   readonly probes: ProbeRunner;
   readonly api: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readonly mcp: IncidentToolSource;
+  /** Scheduled maintenance windows (service and auto-transition loop). */
+  readonly maintenance: MaintenanceModule;
+  /** The public status page and its Statuspage v2 API; the node's router consults its handler. */
+  readonly statusPage: StatusPageService;
+  /** Templates, channels, the durable outbox and subscribers: the incident process's Pager. */
+  readonly communications: Communications;
+  private targets?: ClusterTargets;
 
   constructor(private readonly o: ControlPlaneOptions) {
     const { config, store, clock, random, log, nodeId } = o;
@@ -69,14 +91,32 @@ export class ControlPlane {
     this.audit = new AuditLog(store.audit, clock);
     this.tokens = new TokenService(store.tokens, this.audit, clock, random);
     this.team = new ResponseTeam(ic.team);
-    const pager = o.pager ?? new HttpPager(ic.paging.receivers, ic.paging.timeout);
+    const journalPath = ic.journal ?? defaultJournalPath(config);
+    this.communications = new Communications({
+      config: config.communications,
+      receivers: ic.paging.receivers,
+      pagingTimeoutMs: ic.paging.timeout,
+      store,
+      clock,
+      random,
+      nodeId,
+      log,
+      spoolPath: config.communications.outbox.spool ?? `${journalPath.replace(/\.jsonl$/, '')}.outbox.jsonl`,
+      baseUrl: () => new URL(o.mcpUrl()).origin,
+      statusPage: { name: config.statusPage.name, path: config.statusPage.path },
+    });
+    const pager = o.pager ?? this.communications;
     this.incidents = new IncidentService({ events: store.controlEvents, audit: this.audit, team: this.team, pager, clock, random, config: ic, log });
-    this.journal = new IncidentJournal(ic.journal ?? defaultJournalPath(config));
+    this.journal = new IncidentJournal(journalPath);
     this.detector = new Detector({ journal: this.journal, pager, service: this.incidents, rules: ic.rules, clock, random, nodeId, log });
-    this.timers = new IncidentTimers(this.incidents, ic, clock, nodeId, log);
+    this.timers = new IncidentTimers(this.incidents, ic, clock, nodeId, log, this.team);
     this.probes = new ProbeRunner(this.buildProbes(), this.detector, clock, { reassertEveryMs: ic.detection.reassertEvery, log });
+    this.maintenance = new MaintenanceModule({ config: config.maintenance, events: store.controlEvents, audit: this.audit, clock, random, log, nodeId });
+    this.statusPage = new StatusPageService({ config: config.statusPage, events: store.controlEvents, audit: this.audit, clock, log });
+    // The page's subscribe form hands subscribers to communications (double opt-in for email).
+    this.statusPage.setSubscribe((r) => this.communications.subscribers.subscribe(r));
     this.api = createApi({
-      routes: [...incidentRoutes(this.incidents, this.team), ...detectionRoutes(this.detector, clock), ...accessRoutes(this.tokens, this.audit)],
+      routes: [...incidentRoutes(this.incidents, this.team), ...maintenanceRoutes(this.maintenance.service), ...statusPageRoutes(this.statusPage), ...detectionRoutes(this.detector, clock), ...accessRoutes(this.tokens, this.audit), ...communicationsRoutes(this.communications, this.incidents, this.audit)],
       auth: new BearerAuth(this.tokens, clock),
       maxBodyBytes: config.api.maxBodyBytes,
       log,
@@ -90,6 +130,9 @@ export class ControlPlane {
     const ic = this.o.config.incidents;
     if (ic.detection.enabled) this.probes.start(ic.detection.interval);
     if (ic.timers.enabled) this.timers.start(ic.timers.interval);
+    this.maintenance.start();
+    this.statusPage.start();
+    this.communications.start();
     if (this.detector.pendingCount > 0) {
       this.detector.reconcile().catch((err: Error) => this.o.log.warn({ err }, 'journal replay failed; retried with the probes'));
     }
@@ -98,19 +141,41 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.probes.stop();
     this.timers.stop();
+    this.maintenance.stop();
+    this.statusPage.stop();
     await this.detector.idle();
     await this.incidents.settled();
+    await this.communications.stop();
     this.journal.close();
+  }
+
+  private get memberTargets(): ClusterTargets {
+    const d = this.o.config.incidents.detection;
+    this.targets ??= new ClusterTargets(this.o.store, d.nodes, d.forgetAfter, d.probeTimeout);
+    return this.targets;
   }
 
   private buildProbes(): Probe[] {
     const { config, store, clock, metrics } = this.o;
     const d = config.incidents.detection;
     const probes: Probe[] = [];
-    if (d.nodes.length > 0) probes.push(new NodeHealthProbe(d.nodes, d.probeTimeout));
+    if (d.members) probes.push(new NodeHealthProbe(() => this.memberTargets.list(), d.probeTimeout));
+    else if (d.nodes.length > 0) probes.push(new NodeHealthProbe(d.nodes, d.probeTimeout));
     if (d.store) probes.push(new StoreProbe(store, d.probeTimeout));
     if (d.synthetic.enabled) probes.push(new SyntheticMcpProbe(this.o.mcpUrl, d.probeTimeout, d.synthetic.every, clock, config.mcp.tokens[0]?.token));
     if (d.errorRate.enabled) probes.push(new ErrorRateProbe(metrics.registry, d.errorRate.threshold, d.errorRate.minRequests));
+    const o = d.objectives;
+    const windows = o.windows.map((w) => ({ longMs: w.long, shortMs: w.short, factor: w.factor }));
+    if (o.availability.enabled) {
+      const spec = { name: 'availability', target: o.availability.target, read: availabilityFrom(metrics.registry), describe: 'answered 5xx' };
+      probes.push(new BurnRateProbe(spec, windows, o.minRequests, clock));
+    }
+    if (o.latency.enabled) {
+      const spec = { name: 'latency', target: o.latency.target, read: latencyFrom(metrics.registry, o.latency.threshold / 1000), describe: `slower than ${o.latency.threshold} ms` };
+      probes.push(new BurnRateProbe(spec, windows, o.minRequests, clock));
+    }
+    if (this.o.partition) probes.push(new PartitionProbe(this.o.partition, config.region));
+    if (this.o.replicationLag) probes.push(new ReplicationLagProbe(this.o.replicationLag));
     return probes;
   }
 }

@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../config/duration.js';
-import { SEVERITIES } from './model.js';
+import { ESCALATION_LEVELS, SEVERITIES } from './model.js';
+
+type EscalationLevel = (typeof ESCALATION_LEVELS)[number]['key'];
 
 const duration = durationSchema;
 
@@ -102,6 +104,10 @@ const team = z
       .record(key, extendedTeam.partial({ title: true }))
       .default({})
       .transform((r, ctx) => withPlanDefaults(PLAN_TEAMS, r, ctx)),
+    /** Who each escalation level pages (people keys), lowest level first: engineering-team,
+     * engineering-management, senior-engineering, executive-leadership. An escalation page carries the
+     * contacts of its level. */
+    escalation: z.partialRecord(z.enum(ESCALATION_LEVELS.map((l) => l.key) as [EscalationLevel, ...EscalationLevel[]]), z.array(z.string().min(1)).min(1)).default({}),
     /** Roles and teams assigned when an incident of each severity is declared. */
     assignments: z
       .object({
@@ -128,6 +134,7 @@ const team = z
         r.rotation?.members.forEach((m, i) => checkPerson(m, [group, k, 'rotation', 'members', i]));
       }
     }
+    for (const [level, people] of Object.entries(t.escalation)) people.forEach((who, i) => checkPerson(who, ['escalation', level, i]));
     for (const [sev, list] of Object.entries(t.assignments)) {
       list.forEach((r, i) => {
         if (!(r in t.roles) && !(r in t.extendedTeams)) {
@@ -153,6 +160,9 @@ export const DEFAULT_RULES = [
   { kind: 'all-nodes-down', severity: 'P0', title: 'Every node is down' },
   { kind: 'region-down', severity: 'P1', title: 'Region down: {summary}' },
   { kind: 'store-unreachable', severity: 'P1', title: 'Store unreachable: {summary}' },
+  { kind: 'partition', labels: { band: 'long' }, severity: 'P1', title: 'Network partition, failing over: {summary}' },
+  { kind: 'partition', severity: 'P2', title: 'Network partition: {summary}' },
+  { kind: 'replication-lag', severity: 'P2', title: 'Replication lag above the RPO target: {summary}' },
   { kind: 'slo-burn', severity: 'P2', title: 'Objective burning: {summary}' },
   { kind: 'synthetic-failed', severity: 'P2', title: 'Synthetic MCP transaction failing: {summary}' },
   { kind: 'component-down', severity: 'P3', title: 'Component down: {summary}' },
@@ -194,14 +204,40 @@ export const incidentsConfigSchema = z
     detection: z
       .object({
         enabled: z.boolean().default(true),
-        interval: duration.prefault('5s'),
+        /** Probe round period. Fault to page is at most this plus probeTimeout (the goal: 5 s). */
+        interval: duration.prefault('1s'),
         probeTimeout: duration.prefault('2s'),
         /** A failure still failing is signalled again this often (the incident timeline counts it). */
         reassertEvery: duration.prefault('30m'),
         /** Nodes whose /healthz the node-health probe checks (peers, and this node if wanted). */
         nodes: z.array(nodeTarget).default([]),
+        /** Also watch every node registered in the store (the cluster's members). */
+        members: z.boolean().default(true),
+        /** A member silent this long is no longer watched (a crashed node that never came back). */
+        forgetAfter: duration.prefault('15m'),
         store: z.boolean().default(true),
         synthetic: z.object({ enabled: z.boolean().default(true), every: duration.prefault('60s') }).strict().prefault({}),
+        /** Error-budget burn-rate alerting on the node's own availability and latency (src/incidents/objectives.ts). */
+        objectives: z
+          .object({
+            availability: z.object({ enabled: z.boolean().default(true), target: z.number().gt(0).lt(1).default(0.999) }).strict().prefault({}),
+            latency: z
+              .object({ enabled: z.boolean().default(true), threshold: duration.prefault('1s'), target: z.number().gt(0).lt(1).default(0.99) })
+              .strict()
+              .prefault({}),
+            /** Both windows of a pair must burn faster than factor. */
+            windows: z
+              .array(z.object({ long: duration, short: duration, factor: z.number().positive() }).strict())
+              .min(1)
+              .default([
+                { long: 3_600_000, short: 300_000, factor: 14.4 },
+                { long: 21_600_000, short: 1_800_000, factor: 6 },
+              ]),
+            /** Quiet below this many requests in the short window. */
+            minRequests: z.number().int().positive().default(20),
+          })
+          .strict()
+          .prefault({}),
         errorRate: z
           .object({
             enabled: z.boolean().default(true),

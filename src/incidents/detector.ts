@@ -58,6 +58,8 @@ export class Detector {
       this.d.log.warn({ kind: signal.kind, key: signal.key }, 'no detection rule maps this signal to a severity; dropped');
       return { id: null, classified: null, paged: [], stored: Promise.resolve(null) };
     }
+    // A recovered key pages afresh when it fails again (a new incident, not a repeat of the old one).
+    if (signal.resolved) this.paged.delete(signal.key);
     const id = `${this.d.nodeId}:${randomId(this.d.random, 9)}`;
     this.d.journal.append({ t: 'signal', id, at: this.d.clock.now(), node: this.d.nodeId, signal, classified });
     let paged: PageResult[] = [];

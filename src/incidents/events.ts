@@ -212,6 +212,7 @@ export function describeEvent(e: ControlEvent): string {
     case E.escalated:
       return `Escalated to ${ESCALATION_LEVELS.find((l) => l.key === d.target)?.title ?? str(d, 'target')} (unacknowledged past ${Math.round(num(d, 'responseMs') / 60_000)} min)`;
     case E.reminder:
+      if (d.kind === 'debrief-overdue') return `Reminder: the debrief was due by ${new Date(num(d, 'dueAt')).toISOString()} and has not been held`;
       return `Reminder: post an external update (every ${Math.round(num(d, 'cadenceMs') / 60_000)} min)`;
     case E.pageSent: {
       const results = (d.results ?? []) as { receiver: string; ok: boolean }[];

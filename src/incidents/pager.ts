@@ -12,8 +12,9 @@ export interface Page {
   /** trigger opens or updates the receiver's alert, acknowledge and resolve close it. */
   action: 'trigger' | 'acknowledge' | 'resolve';
   /** incident: a new or more severe incident; escalation: nobody acknowledged in time; reminder: a
-   * cadence reminder (webhooks only: it must not open a PagerDuty alert). */
-  kind: 'incident' | 'escalation' | 'reminder';
+   * cadence reminder (webhooks only: it must not open a PagerDuty alert); update: a status change or
+   * message (communications' update template; paging receivers do not get it). */
+  kind: 'incident' | 'escalation' | 'reminder' | 'update';
   incidentId: string | null;
   summary: string;
   severity: Severity;
@@ -69,7 +70,7 @@ export class HttpPager implements Pager {
   ) {}
 
   async send(page: Page): Promise<PageResult[]> {
-    const targets = this.receivers.filter((r) => r.type === 'webhook' || page.kind !== 'reminder');
+    const targets = this.receivers.filter((r) => page.kind !== 'update' && (r.type === 'webhook' || page.kind !== 'reminder'));
     return Promise.all(targets.map((r) => this.post(r, page)));
   }
 

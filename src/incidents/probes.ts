@@ -12,6 +12,7 @@ import { VERSION } from '../version.js';
 import type { Detector } from './detector.js';
 import type { Signal } from './signal.js';
 import { repeat } from '../core/repeat.js';
+import { withTimeout } from '../core/timeout.js';
 
 export interface Observation {
   key: string;
@@ -29,16 +30,6 @@ export interface Probe {
   run(): Promise<Observation[]>;
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    }),
-  ]);
-}
-
 /** The store answers a trivial query in time. */
 export class StoreProbe implements Probe {
   readonly name = 'store';
@@ -49,7 +40,7 @@ export class StoreProbe implements Probe {
 
   async run(): Promise<Observation[]> {
     try {
-      await withTimeout(this.store.ping(), this.timeoutMs, 'the store');
+      await withTimeout(this.store.ping(), this.timeoutMs, 'the store did not answer');
       return [{ key: 'store', kind: 'store-unreachable', ok: true, summary: `${this.store.description} answers`, components: ['store'] }];
     } catch (err) {
       return [{ key: 'store', kind: 'store-unreachable', ok: false, summary: `${this.store.description}: ${(err as Error).message}`, components: ['store'] }];
@@ -70,20 +61,23 @@ export interface NodeTarget {
 export class NodeHealthProbe implements Probe {
   readonly name = 'node-health';
   constructor(
-    private readonly nodes: readonly NodeTarget[],
+    /** A fixed list, or a source read every run (ClusterTargets: configured nodes plus the members). */
+    private readonly targets: readonly NodeTarget[] | (() => Promise<NodeTarget[]>),
     private readonly timeoutMs: number,
   ) {}
 
   async run(): Promise<Observation[]> {
-    const up = await Promise.all(this.nodes.map((n) => this.healthy(n)));
-    const down = this.nodes.filter((_, i) => !up[i]);
-    const regions = [...new Set(this.nodes.map((n) => n.region))];
-    const all = down.length === this.nodes.length && this.nodes.length > 0;
+    const nodes = typeof this.targets === 'function' ? await this.targets() : this.targets;
+    if (nodes.length === 0) return [];
+    const up = await Promise.all(nodes.map((n) => this.healthy(n)));
+    const down = nodes.filter((_, i) => !up[i]);
+    const regions = [...new Set(nodes.map((n) => n.region))];
+    const all = down.length === nodes.length;
     const out: Observation[] = [
-      { key: 'nodes:all', kind: 'all-nodes-down', ok: !all, summary: all ? `all ${this.nodes.length} nodes are down` : 'at least one node answers', components: ['nodes'] },
+      { key: 'nodes:all', kind: 'all-nodes-down', ok: !all, summary: all ? `all ${nodes.length} nodes are down` : 'at least one node answers', components: ['nodes'] },
     ];
     for (const region of regions) {
-      const members = this.nodes.filter((n) => n.region === region);
+      const members = nodes.filter((n) => n.region === region);
       const regionDown = members.every((n) => down.includes(n));
       if (all && regionDown) continue;
       out.push({ key: `region:${region}`, kind: 'region-down', ok: !regionDown, summary: `region ${region}: ${members.length} node(s) down`, components: [`region:${region}`], labels: { region } });
@@ -142,7 +136,7 @@ export class SyntheticMcpProbe implements Probe {
           if (result.isError) throw new Error('continuity_status returned an error');
         })(),
         this.timeoutMs,
-        'the MCP endpoint',
+        'the MCP endpoint did not answer',
       );
       return obs(true, 'MCP transaction completed');
     } catch (err) {

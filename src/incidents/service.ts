@@ -161,8 +161,10 @@ export class IncidentService {
 
   async update(id: string, input: UpdateInput, actor: Actor): Promise<Incident> {
     let raised = false;
+    let before: IncidentStatus | null = null;
     const incident = await this.mutate(id, actor, (inc) => {
       raised = false;
+      before = inc.status;
       const drafts: Draft[] = [];
       if (input.status !== undefined && input.status !== inc.status) {
         checkTransition(inc, input.status);
@@ -191,6 +193,11 @@ export class IncidentService {
     });
     await this.d.audit.record(actor, 'incident.updated', id, withoutUndefined(input as unknown as JsonObject));
     if (raised) this.pageLater(incident, this.pageFor(incident, 'trigger', 'incident'), actor);
+    else if ((input.status !== undefined && input.status !== before) || input.message !== undefined) {
+      // Communications' update template (paging receivers do not get kind 'update').
+      const details: JsonObject = { previousStatus: before ?? incident.status, ...(input.message !== undefined ? { message: input.message } : {}) };
+      this.pageLater(incident, this.pageFor(incident, 'trigger', 'update', details), actor);
+    }
     return incident;
   }
 
@@ -265,6 +272,9 @@ export class IncidentService {
       const current = foldIncident(events);
       try {
         if (current && isOpen(current.status)) return await this.joinSignal(current, signal, classified, opts);
+        // Seen before that incident was resolved (a journal replayed late, a slow node): it belongs to the
+        // closed incident, and must not open a new one for a problem already over.
+        if (current && current.resolvedAt !== null && signal.at <= current.resolvedAt) return { outcome: 'ignored', incident: current };
         if (claim && !current && claim.data.claimant !== opts.idempotencyKey && this.d.clock.now() - claim.at < CLAIM_GRACE_MS && attempt < MAX_ATTEMPTS - 1) {
           // Another node claimed the key and is declaring the incident right now.
           await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));

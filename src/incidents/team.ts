@@ -33,6 +33,12 @@ export class ResponseTeam {
     return { role, title: def.title, assignee: who, contact: this.contact(who, teamContact) };
   }
 
+  /** The people an escalation to this level pages (incidents.team.escalation), with their contacts. */
+  escalationContacts(level: string): Contact[] {
+    const people = (this.config.escalation as Record<string, string[] | undefined>)[level] ?? [];
+    return people.map((who) => this.contact(who, undefined)).filter((c): c is Contact => c !== null);
+  }
+
   knownRoles(): string[] {
     return [...Object.keys(this.config.roles), ...Object.keys(this.config.extendedTeams)];
   }

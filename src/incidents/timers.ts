@@ -15,6 +15,8 @@ import type { IncidentsConfig } from './config.js';
 import { E } from './events.js';
 import { ESCALATION_LEVELS, isOpen, SEVERITY_POLICY, type Incident } from './model.js';
 import type { IncidentService } from './service.js';
+import type { ResponseTeam } from './team.js';
+import type { JsonObject } from '../store/port.js';
 import { repeat } from '../core/repeat.js';
 
 export interface EscalationDue {
@@ -49,9 +51,16 @@ export function reminderDue(inc: Incident, now: number, cadence: IncidentsConfig
   return { dueAt: since + Math.floor((now - since) / cadenceMs) * cadenceMs, cadenceMs };
 }
 
+/** A resolved incident whose debrief is past due and was not held (the incident never moved to
+ * postmortem): one reminder, at the deadline. */
+export function debriefOverdue(inc: Incident, now: number): number | null {
+  if (inc.status !== 'resolved' || inc.debriefDueAt === null || now < inc.debriefDueAt) return null;
+  return (inc.lastReminderDueAt ?? 0) >= inc.debriefDueAt ? null : inc.debriefDueAt;
+}
+
 export interface TimerFiring {
   incident: string;
-  kind: 'escalation' | 'reminder';
+  kind: 'escalation' | 'reminder' | 'debrief-overdue';
   dueAt: number;
 }
 
@@ -65,6 +74,8 @@ export class IncidentTimers {
     private readonly clock: Clock,
     nodeId: string,
     private readonly log: Logger,
+    /** Escalation pages carry the contacts configured for their level. */
+    private readonly team?: ResponseTeam,
   ) {
     this.actor = { id: `timer:${nodeId}`, role: 'system' };
   }
@@ -84,7 +95,8 @@ export class IncidentTimers {
         if (d) {
           fired.push({ incident: inc.id, kind: 'escalation', dueAt: d.dueAt });
           const title = ESCALATION_LEVELS.find((l) => l.key === d.target)?.title ?? d.target;
-          this.service.pageLater(after, this.service.pageFor(after, 'trigger', 'escalation', { escalation: { level: d.level, target: d.target, title } }), this.actor);
+          const contacts = (this.team?.escalationContacts(d.target) ?? []) as unknown as JsonObject[];
+          this.service.pageLater(after, this.service.pageFor(after, 'trigger', 'escalation', { escalation: { level: d.level, target: d.target, title, contacts } }), this.actor);
         }
       }
       if (reminderDue(inc, now, this.config.cadence)) {
@@ -98,6 +110,18 @@ export class IncidentTimers {
           fired.push({ incident: inc.id, kind: 'reminder', dueAt: d.dueAt });
           this.service.pageLater(after, this.service.pageFor(after, 'trigger', 'reminder', { reminder: 'post an external update', cadenceMs: d.cadenceMs }), this.actor);
         }
+      }
+    }
+    for (const inc of await this.service.list({ status: 'closed' })) {
+      if (debriefOverdue(inc, this.clock.now()) === null) continue;
+      let dueAt: number | null = null;
+      const after = await this.service.mutate(inc.id, this.actor, (fresh) => {
+        dueAt = debriefOverdue(fresh, this.clock.now());
+        return dueAt !== null ? [{ type: E.reminder, data: { kind: 'debrief-overdue', dueAt } }] : [];
+      });
+      if (dueAt !== null) {
+        fired.push({ incident: inc.id, kind: 'debrief-overdue', dueAt });
+        this.service.pageLater(after, this.service.pageFor(after, 'trigger', 'reminder', { reminder: 'hold the debrief (overdue)', debriefDueAt: dueAt }), this.actor);
       }
     }
     return fired;

@@ -35,6 +35,19 @@ export class NodeMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  /** The latency objective's source (src/incidents/objectives.ts): its threshold should be a bucket bound. */
+  readonly mcpRequestSeconds = new Histogram({
+    name: 'continuum_mcp_request_duration_seconds',
+    help: 'Time to answer a POST on the MCP endpoint (to the end of its response, streams included)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly taskWorkStopped = new Counter({
+    name: 'continuum_task_work_stopped_total',
+    help: 'Task work running on this node stopped before it finished, by reason (cancelled here or on another node)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly partitionDecisions = new Counter({
     name: 'continuum_partition_decisions_total',
     help: 'Partition policy decisions taken by this node (each change counts once)',
@@ -49,6 +62,30 @@ export class NodeMetrics {
   readonly ready = new Gauge({
     name: 'continuum_ready',
     help: '1 when the node is ready (store answers, not draining)',
+    registers: [this.registry],
+  });
+
+  /** Database continuity (src/database/monitor.ts): PostgreSQL stores only. */
+  readonly dbPrimaryReachable = new Gauge({
+    name: 'continuum_db_primary_reachable',
+    help: '1 while a writable primary answers this node',
+    registers: [this.registry],
+  });
+  readonly dbReplicationLagBytes = new Gauge({
+    name: 'continuum_db_replication_lag_bytes',
+    help: 'WAL the primary has that each standby has not flushed',
+    labelNames: ['standby', 'sync_state'] as const,
+    registers: [this.registry],
+  });
+  readonly dbReplicationLagSeconds = new Gauge({
+    name: 'continuum_db_replication_lag_seconds',
+    help: 'Seconds of commits each standby lacks (heartbeat-based)',
+    labelNames: ['standby', 'sync_state'] as const,
+    registers: [this.registry],
+  });
+  readonly dbRpoEstimateSeconds = new Gauge({
+    name: 'continuum_db_rpo_estimate_seconds',
+    help: 'Acknowledged commits a failover now would lose, in seconds (0 with a streaming synchronous standby; -1 when no standby streams)',
     registers: [this.registry],
   });
 

@@ -24,6 +24,7 @@ import { Cluster } from '../cluster/index.js';
 import { ControlPlane } from '../control/plane.js';
 import { TaskManager, taskOwnerId } from './tasks/manager.js';
 import { TASK_OWNER_STATE, TaskSweeper } from './tasks/sweeper.js';
+import { DatabaseMonitor } from '../database/monitor.js';
 
 export interface NodeOptions {
   config: ContinuumConfig;
@@ -63,6 +64,9 @@ export class ContinuumNode {
   /** Incidents, detection, API tokens, the audit log and the admin API (/api). */
   control!: ControlPlane;
   private taskSweeper?: TaskSweeper;
+  private tasks!: TaskManager;
+  /** PostgreSQL stores: which host is the primary, replication lag, the heartbeat row (src/database). */
+  database?: DatabaseMonitor;
   /** Owner of the tasks this process runs (node id + process token), published with heartbeats. */
   private taskOwner!: string;
 
@@ -103,11 +107,20 @@ export class ContinuumNode {
     const random = this.o.random ?? cryptoRandom;
     this.durableStore = this.o.store ?? (await openStore(c.store, { clock: this.clock }));
     await this.durableStore.migrate();
-    this.control = new ControlPlane({ config: c, store: this.durableStore, clock: this.clock, random, log: this.log, nodeId: this.nodeId, metrics: this.metrics, mcpUrl: () => this.url });
+    this.control = new ControlPlane({ config: c, store: this.durableStore, clock: this.clock, random, log: this.log, nodeId: this.nodeId, metrics: this.metrics, mcpUrl: () => this.url, partition: () => this.cluster?.decision ?? null, replicationLag: () => this.database?.view.lag ?? null });
     const sessionStore = c.sessions.durable ? this.durableStore : new MemoryStore(this.clock);
     this.taskOwner = taskOwnerId(this.nodeId, random);
     const factory: ServerFactory = this.o.factory ?? (() => createContinuumServer({ status: () => this.status(), incidents: this.control.mcp }));
 
+    this.tasks = new TaskManager({
+      tasks: sessionStore.tasks,
+      clock: this.clock,
+      random,
+      ownerId: this.taskOwner,
+      log: this.log,
+      bus: c.sessions.durable ? this.durableStore.bus : undefined,
+      onWorkStopped: (reason) => this.metrics.taskWorkStopped.inc({ reason }),
+    });
     this.engine = new SessionEngine({
       store: sessionStore,
       factory,
@@ -128,8 +141,9 @@ export class ContinuumNode {
       runsSweeps: () => this.cluster?.leader.isLeader ?? true,
       onSessionCreated: () => this.metrics.sessionsCreated.inc(),
       onSessionRestored: () => this.metrics.sessionsRestored.inc(),
-      tasks: new TaskManager({ tasks: sessionStore.tasks, clock: this.clock, random, ownerId: this.taskOwner, log: this.log }),
+      tasks: this.tasks,
     });
+    await this.tasks.start();
     this.engine.start();
     await this.engine.listen();
 
@@ -167,9 +181,12 @@ export class ContinuumNode {
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
       api: this.control.api,
+      page: this.control.statusPage.handler,
       isDraining: () => this.draining,
-      onResponse: (route, method, status) => {
+      onResponse: (route, method, status, seconds) => {
         this.metrics.httpRequests.inc({ route, method, status: String(status) });
+        // Requests only: a GET on /mcp is a stream that lasts as long as the client listens.
+        if (route === 'mcp' && method === 'POST') this.metrics.mcpRequestSeconds.observe(seconds);
         // While draining, a connection is closed as soon as its last response is written.
         if (this.draining) setImmediate(() => this.httpServer.closeIdleConnections());
       },
@@ -216,6 +233,12 @@ export class ContinuumNode {
       everyMs: Math.min(1000, Math.max(100, Math.floor(c.cluster.failAfter / 3))),
     });
     this.taskSweeper.start();
+    // With several database hosts (or a failover mode set), watch which one is primary; with one host and
+    // no failover mode, the store's heartbeat already says whether it answers.
+    if (this.durableStore.kind === 'postgres' && (c.store.split('@').pop()!.split('/')[0].includes(',') || c.database.failover.mode !== 'manual')) {
+      this.database = new DatabaseMonitor({ url: c.store, config: c.database, log: this.log, isLeader: () => this.cluster?.leader.isLeader ?? true, metrics: this.metrics });
+      this.database.start();
+    }
     this.control.start();
     this.log.info({ url: this.url, store: this.durableStore.description, durable: c.sessions.durable }, 'continuum node up');
   }
@@ -239,9 +262,21 @@ export class ContinuumNode {
     }
     const partition = this.cluster?.decision;
     const storeOk = store === 'ok' || partition?.band === 'short';
-    const ready = storeOk && !this.draining && partition?.action !== 'failover';
+    // Every database host answered and none is a writable primary (a failover is needed or under way):
+    // not ready whatever the partition band, and ready again by itself once a primary answers.
+    const db = this.database?.view;
+    const ready = storeOk && !this.draining && partition?.action !== 'failover' && db?.state !== 'no-primary';
     this.metrics.ready.set(ready ? 1 : 0);
-    return { ready, checks: { node: this.nodeId, store, draining: this.draining, partition: partition ? { band: partition.band, side: partition.side, action: partition.action } : null } };
+    return {
+      ready,
+      checks: {
+        node: this.nodeId,
+        store,
+        draining: this.draining,
+        partition: partition ? { band: partition.band, side: partition.side, action: partition.action } : null,
+        ...(db ? { database: { state: db.state, primary: db.primary, reason: db.reason } } : {}),
+      },
+    };
   }
 
   async status(): Promise<ContinuityStatus> {
@@ -290,7 +325,10 @@ export class ContinuumNode {
     this.draining = true;
     this.log.info('draining');
     this.engine.detachAll(DRAIN_RETRY_MS);
+    // Live status page streams never end by themselves: end them so the server can close.
+    this.control.statusPage.stop();
     this.taskSweeper?.stop();
+    await this.database?.stop();
     await this.cluster?.stop(true);
     const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     this.httpServer.closeIdleConnections();
@@ -302,6 +340,7 @@ export class ContinuumNode {
     this.stopDelivering?.();
     if (this.events instanceof StoreServerEventBus) await this.events.stop();
     await this.engine.close();
+    await this.tasks?.stop();
     await this.control.stop();
     if (!this.o.store) await this.durableStore.close();
     this.log.info('stopped');

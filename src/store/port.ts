@@ -5,6 +5,7 @@
  */
 import type { AuditStore, ControlEventStore, TokenStore } from './control-port.js';
 import type { TaskStore } from './task-port.js';
+import type { OutboxStore } from './outbox-port.js';
 
 /** A JSON-RPC message as stored (opaque to the store). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -170,6 +171,7 @@ export type StoreKind = 'sqlite' | 'postgres';
 
 export type * from './control-port.js';
 export type * from './task-port.js';
+export type * from './outbox-port.js';
 
 export interface Store {
   readonly kind: StoreKind;
@@ -188,6 +190,8 @@ export interface Store {
   readonly bus: MessageBus;
   /** Tasks of the tasks extension (long-running work started by task-augmented requests). */
   readonly tasks: TaskStore;
+  /** The communications outbox and status-page subscribers (src/communications). */
+  readonly outbox: OutboxStore;
   /** Apply pending versioned migrations. Idempotent; safe to run from several nodes at once. */
   migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -51,6 +52,38 @@ describe('continuum CLI', () => {
     assert.equal(c.port, 9999);
     assert.deepEqual(c.mcp.tokens, [{ principal: 'ops', token: '[redacted]' }]);
     assert.ok(!r.stdout.includes('super-secret-token-value'));
+  });
+
+  it('config redacts channel credentials (Slack webhook URLs, routing keys, webhook secrets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'continuum-config-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'continuum.yaml');
+    writeFileSync(
+      file,
+      [
+        'communications:',
+        '  channels:',
+        '    - { type: slack, name: ops, url: "https://hooks.slack.test/services/T0/B0/secret-slack-path" }',
+        '    - { type: pagerduty, name: pd, routingKey: secret-routing-key }',
+        '    - { type: webhook, name: hook, url: "https://hook.test/x", secrets: ["whsec_c2VjcmV0LXdlYmhvb2stc2VjcmV0"] }',
+      ].join('\n'),
+    );
+    const r = run(['config', '--json', '--config', file]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const secret of ['secret-slack-path', 'secret-routing-key', 'whsec_c2VjcmV0']) assert.ok(!r.stdout.includes(secret), `${secret} shown`);
+    assert.equal((JSON.parse(r.stdout) as { communications: { channels: unknown[] } }).communications.channels.length, 3);
+  });
+
+  it('CONTINUUM_EXIT_WITH_PID: the node drains and exits once its supervisor is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'continuum-orphan-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const supervisor = spawn('sleep', ['600'], { stdio: 'ignore' });
+    const node = await startNode(['--port', '0', '--store', `sqlite:${join(dir, 'c.db')}`], { CONTINUUM_EXIT_WITH_PID: String(supervisor.pid) });
+    const exited = once(node.child, 'exit');
+    supervisor.kill('SIGKILL');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0);
+    assert.match(node.stderr(), /supervisor gone, draining/);
   });
 
   it('SIGTERM drains: GET streams end with a retry hint, in-flight work finishes, exit 0', async () => {

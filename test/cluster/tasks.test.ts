@@ -101,6 +101,11 @@ describe('tasks across a 2-node SQLite cluster', () => {
     const slow = await startTask(nodes[0].url, id, 100, 1000);
     const cancelled = (await rpc(nodes[1].url, id, 'tasks/cancel', { taskId: slow.taskId })).result as unknown as WireTask;
     assert.equal(cancelled.status, 'cancelled');
+    // The work itself stops on node 1, the node running it (told through the store's bus).
+    await eventually(async () => {
+      const metrics = await (await fetch(nodes[0].url.replace('/mcp', '/metrics'))).text();
+      assert.match(metrics, /continuum_task_work_stopped_total\{reason="cancelled"[^}]*\} 1\b/);
+    });
     const again = await rpc(nodes[0].url, id, 'tasks/cancel', { taskId: slow.taskId });
     assert.equal(again.error?.code, -32602);
   });

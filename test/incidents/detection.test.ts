@@ -4,17 +4,22 @@
  * node-health, store, synthetic-MCP and error-rate probes produce their signals from real failures.
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
+import { ClusterTargets } from '../../src/incidents/cluster-targets.js';
 import { NodeMetrics } from '../../src/metrics/index.js';
 import { ErrorRateProbe, NodeHealthProbe, StoreProbe, SyntheticMcpProbe } from '../../src/incidents/probes.js';
 import type { Signal } from '../../src/incidents/signal.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { startInProcess } from '../support/in-process.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { MINUTE, receivers, startControl, T0 } from '../support/control.js';
+import { MINUTE, receivers, responder, startControl, T0 } from '../support/control.js';
 
 const signal = (kind: string, key: string, extra: Partial<Signal> = {}): Signal => ({
   kind,
@@ -120,6 +125,18 @@ describe('detection: signals to incidents', () => {
     assert.equal(receiver.received.length, 0);
   });
 
+  it('a signal seen before its incident was resolved (a journal replayed late) does not open a new one', async () => {
+    const first = await (await h.control.detector.signal(signal('store-unreachable', 'probe:store'))).stored;
+    h.clock.set(T0 + MINUTE);
+    await h.control.incidents.resolve(first!.incident!.id, 'store back', responder);
+    const late = await h.control.incidents.ingestSignal(signal('store-unreachable', 'probe:store', { at: T0 + 30_000 }), { severity: 'P1', title: 'late' }, { idempotencyKey: 'late-1', actor: responder });
+    assert.equal(late.outcome, 'ignored');
+    assert.equal(late.incident?.id, first!.incident!.id);
+    const again = await h.control.incidents.ingestSignal(signal('store-unreachable', 'probe:store', { at: T0 + 2 * MINUTE }), { severity: 'P1', title: 'again' }, { idempotencyKey: 'again-1', actor: responder });
+    assert.equal(again.outcome, 'opened');
+    assert.notEqual(again.incident?.id, first!.incident!.id);
+  });
+
   it('two nodes seeing the same failure open one incident, and page with one dedup key', async () => {
     const other = await startControl({ store: h.store, clock: h.clock, nodeId: 'node-b', config: { incidents: { paging: { receivers: receivers(receiver) } } } as never });
     try {
@@ -167,6 +184,32 @@ describe('detection: probes', () => {
     assert.deepEqual(await failing(), ['region-down:region:a']);
     await stop(b1.server);
     assert.deepEqual(await failing(), ['all-nodes-down:nodes:all']);
+  });
+
+  it('cluster members are watched without configuration; a silent member is forgotten; the store down keeps the last list', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'continuum-targets-'));
+    const store = new SqliteStore(join(dir, 's.db'));
+    await store.migrate();
+    try {
+      const [a1, b1] = [await healthyNode(), await healthyNode()];
+      await store.nodes.heartbeat({ id: 'a1', region: 'east', url: a1.url, state: {} });
+      await store.nodes.heartbeat({ id: 'b1', region: 'west', url: b1.url, state: {} });
+      const targets = new ClusterTargets(store, [{ id: 'cfg', region: 'west', url: b1.url }], 15 * MINUTE, 1000);
+      assert.deepEqual((await targets.list()).map((t) => t.id).sort(), ['a1', 'b1', 'cfg']);
+      const probe = new NodeHealthProbe(() => targets.list(), 1000);
+      await stop(a1.server);
+      assert.deepEqual((await probe.run()).filter((o) => !o.ok).map((o) => o.key), ['region:east']);
+      // a1 last heard 16 minutes ago (store time is the machine's clock for SQLite: set the row back).
+      const raw = new Database(join(dir, 's.db'));
+      raw.prepare('UPDATE continuum_nodes SET last_heartbeat = last_heartbeat - ? WHERE id = ?').run(16 * MINUTE, 'a1');
+      raw.close();
+      assert.deepEqual((await targets.list()).map((t) => t.id).sort(), ['b1', 'cfg'], 'a1 silent for 16 min is forgotten');
+      await store.close();
+      assert.deepEqual((await targets.list()).map((t) => t.id).sort(), ['b1', 'cfg'], 'store closed: the last list is kept');
+    } finally {
+      await store.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the probe runner opens incidents from probes, once per failure, and notes recovery', async () => {

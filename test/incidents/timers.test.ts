@@ -92,6 +92,31 @@ describe('incident timers', () => {
     assert.deepEqual(debrief.details.attendees, ['ic', 'tl', 'sre', 'dba', 'net']);
   });
 
+  it('an escalation page carries the contacts configured for its level', async () => {
+    await h.control.incidents.declare({ title: 'region', severity: 'P1' }, responder);
+    await at(30 * MINUTE);
+    const page = receiver.received.find((p) => p.path === '/v2/enqueue' && (p.body.payload as { custom_details: { kind: string } }).custom_details.kind === 'escalation');
+    const esc = (page!.body.payload as { custom_details: { escalation: { target: string; contacts: { name: string }[] } } }).custom_details.escalation;
+    assert.equal(esc.target, 'senior-engineering');
+    assert.deepEqual(esc.contacts.map((c) => c.name), ['Tom Lead', 'Sam Sre']);
+  });
+
+  it('a debrief not held by its deadline is reminded once; moving to postmortem counts as held', async () => {
+    const a = await h.control.incidents.declare({ title: 'a', severity: 'P2' }, responder);
+    const b = await h.control.incidents.declare({ title: 'b', severity: 'P2' }, responder);
+    await h.control.incidents.acknowledge(a.id, responder);
+    await h.control.incidents.acknowledge(b.id, responder);
+    await h.control.incidents.resolve(a.id, 'fixed', responder);
+    await h.control.incidents.resolve(b.id, 'fixed', responder);
+    await h.control.incidents.update(b.id, { status: 'postmortem' }, responder);
+    assert.deepEqual(await at(24 * HOUR - 1), []);
+    assert.deepEqual(await at(24 * HOUR), ['debrief-overdue@1440m']);
+    assert.deepEqual(await at(30 * HOUR), [], 'reminded once');
+    const timeline = (await h.control.incidents.get(a.id))!.timeline;
+    assert.equal(timeline.filter((t) => /debrief was due/.test(t.what)).length, 1);
+    assert.ok(receiver.received.some((p) => JSON.stringify(p.body).includes('hold the debrief')));
+  });
+
   it('tabletop exercises run the timers without paging anyone', async () => {
     await h.control.incidents.declare({ title: 'exercise', severity: 'P1', mode: 'tabletop' }, responder);
     assert.deepEqual(await at(30 * MINUTE), ['escalation@30m', 'reminder@30m']);

@@ -32,6 +32,7 @@ export const TEAM = {
     'network-engineer': { assignee: 'net' },
   },
   extendedTeams: { communications: { contact: 'comms@example.test' } },
+  escalation: { 'executive-leadership': ['ic'], 'senior-engineering': ['tl', 'sre'] },
 };
 
 /**

@@ -28,7 +28,8 @@ export async function startNode(args: string[], env: Record<string, string> = {}
   const journal = join(tmpdir(), `continuum-test-journal-${process.pid}-${port === '0' ? Math.random().toString(36).slice(2) : port}.jsonl`);
   const child = spawn(process.execPath, [CLI, 'up', '--log-level', 'warn', ...args], {
     cwd: ROOT,
-    env: { ...process.env, CONTINUUM_INCIDENTS_JOURNAL: journal, ...env },
+    // A test file that times out is killed without its after() hooks: the node then exits by itself.
+    env: { ...process.env, CONTINUUM_INCIDENTS_JOURNAL: journal, CONTINUUM_EXIT_WITH_PID: String(process.pid), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

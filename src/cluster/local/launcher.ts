@@ -29,6 +29,8 @@ export async function runLocalCluster(o: LocalClusterOptions): Promise<{ balance
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI, 'up', '--host', o.host, '--port', String(portOf(i)), '--node-id', id, ...o.nodeArgs], {
         stdio: ['ignore', 'inherit', 'pipe'],
+        // The launcher killed with -9 takes its nodes with it.
+        env: { ...process.env, CONTINUUM_EXIT_WITH_PID: String(process.pid) },
       });
       children.set(id, child);
       let err = '';

@@ -23,9 +23,12 @@ export interface RouterDeps {
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** The admin REST API, for paths under /api/ (src/api). */
   api?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** The public status page (src/status-page): answers its own paths (its Statuspage API under
+   * /api/v2/ included) and returns false for any other, which then goes on to /api and the 404. */
+  page?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   isDraining: () => boolean;
   /** Called once each response is written. */
-  onResponse: (route: string, method: string, status: number) => void;
+  onResponse: (route: string, method: string, status: number, seconds: number) => void;
   log: Logger;
 }
 
@@ -50,6 +53,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/** Paths the router answers itself, before the status page is asked. */
+const FIXED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The node's HTTP surface: /mcp, /healthz, /readyz, /metrics. */
 export function createRouter(d: RouterDeps) {
@@ -123,9 +129,11 @@ export function createRouter(d: RouterDeps) {
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
-    const route = path === d.mcpPath ? 'mcp' : path.startsWith('/api/') ? 'api' : path.slice(1) || 'root';
-    res.once('finish', () => d.onResponse(route, req.method ?? '', res.statusCode));
+    const route = path === d.mcpPath ? 'mcp' : path.startsWith('/api/') ? 'api' : FIXED_PATHS.has(path) ? path.slice(1) : 'page';
+    const started = performance.now();
+    res.once('finish', () => d.onResponse(route, req.method ?? '', res.statusCode, (performance.now() - started) / 1000));
     try {
+      if (d.page && path !== d.mcpPath && !FIXED_PATHS.has(path) && (await d.page(req, res))) return;
       if (d.api && path.startsWith('/api/')) return await d.api(req, res);
       switch (path) {
         case d.mcpPath:

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import { randomId, type Random } from '../../core/random.js';
 import { errorResponse, INTERNAL_ERROR, isObject, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
-import type { JsonObject, TaskRecord, TaskStore } from '../../store/port.js';
+import type { JsonObject, MessageBus, TaskRecord, TaskStore } from '../../store/port.js';
+import { repeat } from '../../core/repeat.js';
 import { isTerminalTaskStatus } from '../../store/task-port.js';
 import type { DeliveryExtra } from '../legacy/session-transport.js';
 import { RELATED_TASK_META_KEY, TASK_METHODS, taskParams, toWireTask } from './wire.js';
@@ -39,7 +40,18 @@ export interface TaskManagerOptions {
   pollIntervalMs?: number;
   /** How often a blocked tasks/result re-reads the store (ms). */
   resultPollMs?: number;
+  /** Carries cancellations to the node running the task (hints: the owner also re-reads its running
+   * tasks every `cancelCheckMs`, in case a hint is missed). */
+  bus?: MessageBus;
+  cancelCheckMs?: number;
+  /** Called when work running here stops because the task was cancelled (on this node or another). */
+  onWorkStopped?: (reason: 'cancelled') => void;
 }
+
+/** Bus channel of cancellation hints: payload {sessionId, taskId}. */
+export const TASK_CANCEL_CHANNEL = 'continuum.tasks.cancel';
+/** Bus channel of "this task reached a terminal status" hints, which wake blocked tasks/result calls. */
+export const TASK_DONE_CHANNEL = 'continuum.tasks.done';
 
 /**
  * The owner id of one node process: its node id and a per-process token, so that the tasks of a process
@@ -57,11 +69,47 @@ export class TaskManager {
   private readonly pollInterval: number;
   private readonly resultPoll: number;
 
+  /** Blocked tasks/result calls on this node: task id -> wake-ups. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private unsubscribe?: () => Promise<void>;
+  private checkLoop?: { stop(): void };
+
   constructor(private readonly o: TaskManagerOptions) {
     this.defaultTtl = o.defaultTtlMs ?? 3_600_000;
     this.maxTtl = o.maxTtlMs ?? 86_400_000;
     this.pollInterval = o.pollIntervalMs ?? 500;
-    this.resultPoll = o.resultPollMs ?? 100;
+    // With a bus, completion is announced and the poll is only a safety net.
+    this.resultPoll = o.resultPollMs ?? (o.bus ? 1000 : 100);
+  }
+
+  /** Listens for cancellations made on other nodes of tasks running here. */
+  async start(): Promise<void> {
+    if (this.o.bus) {
+      this.unsubscribe = await this.o.bus.subscribe((m) => {
+        if (m.channel === TASK_DONE_CHANNEL && typeof m.payload.taskId === 'string') return this.wake(m.payload.taskId);
+        if (m.channel !== TASK_CANCEL_CHANNEL || typeof m.payload.taskId !== 'string' || !this.running.has(m.payload.taskId)) return;
+        void this.stopIfCancelled(m.payload.taskId).catch(() => undefined);
+      });
+    }
+    this.checkLoop = repeat(this.o.cancelCheckMs ?? 5000, async () => {
+      for (const id of [...this.running.keys()]) await this.stopIfCancelled(id);
+    }, (err) => this.o.log.debug({ err: err.message }, 'could not re-read running tasks'));
+  }
+
+  async stop(): Promise<void> {
+    this.checkLoop?.stop();
+    await this.unsubscribe?.();
+  }
+
+  /** Stops the work of a task running here once the store says it was cancelled. */
+  private async stopIfCancelled(taskId: string): Promise<void> {
+    const run = this.running.get(taskId);
+    if (!run) return;
+    const task = await this.o.tasks.getTask(run.session.id, taskId);
+    if (task?.status !== 'cancelled' || this.running.get(taskId) !== run) return;
+    this.running.delete(taskId);
+    run.session.cancelInternal(run.callId, 'task cancelled');
+    this.o.onWorkStopped?.('cancelled');
   }
 
   /** Whether Continuum answers this request itself (tasks/*, or a task-augmented tools/call). */
@@ -127,6 +175,7 @@ export class TaskManager {
           outcome: (r.error ? { error: r.error } : { result: r.result ?? {} }) as JsonObject,
           at: this.o.clock.now(),
         });
+        this.announceDone(task.id);
       })
       .catch((err: Error) => this.o.log.error({ err: err.message, taskId: task.id }, 'could not record the end of a task'));
   }
@@ -149,8 +198,33 @@ export class TaskManager {
       const found = await this.lookup(session, m);
       if ('jsonrpc' in found) return found;
       if (isTerminalTaskStatus(found.status)) return payload(m, found);
-      await new Promise((r) => setTimeout(r, this.resultPoll));
+      await this.waitForChange(found.id);
     }
+  }
+
+  /** Resolves when the task is announced done (here or through the bus), or after resultPoll. */
+  private waitForChange(taskId: string): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(taskId) ?? new Set<() => void>();
+      this.waiters.set(taskId, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(taskId) === set) this.waiters.delete(taskId);
+        resolve();
+      };
+      const timer = setTimeout(done, this.resultPoll);
+      set.add(done);
+    });
+  }
+
+  private wake(taskId: string): void {
+    for (const w of [...(this.waiters.get(taskId) ?? [])]) w();
+  }
+
+  private announceDone(taskId: string): void {
+    this.wake(taskId);
+    void this.o.bus?.publish(TASK_DONE_CHANNEL, { taskId }).catch(() => undefined);
   }
 
   private async cancel(session: TaskSession, m: JsonRpcRequest, task: TaskRecord): Promise<JsonRpcResponse> {
@@ -159,11 +233,17 @@ export class TaskManager {
     }
     const updated = await this.o.tasks.updateTask(session.id, task.id, { status: 'cancelled', statusMessage: 'Cancelled by the client', at: this.o.clock.now() });
     if (!updated) return errorResponse(m.id, INVALID_PARAMS, `Task not found: ${task.id}`);
-    // Committed first; then the work stops if it runs here (on another node it runs on, and its end is ignored).
+    this.announceDone(task.id);
+    // Committed first; then the work stops: here, or on the node running it (told through the bus).
     const run = this.running.get(task.id);
     if (run) {
       this.running.delete(task.id);
       run.session.cancelInternal(run.callId, 'task cancelled');
+      this.o.onWorkStopped?.('cancelled');
+    } else {
+      await this.o.bus?.publish(TASK_CANCEL_CHANNEL, { sessionId: session.id, taskId: task.id }).catch((err: Error) => {
+        this.o.log.warn({ err: err.message, taskId: task.id }, 'could not tell the node running a cancelled task; it stops at its next check');
+      });
     }
     return ok(m, toWireTask(updated));
   }

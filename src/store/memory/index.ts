@@ -4,6 +4,7 @@ import { MemoryMessageBus } from './bus.js';
 import { MemoryLeaseStore } from './leases.js';
 import { MemoryNodeRegistry } from './nodes.js';
 import { MemoryTaskStore } from './tasks.js';
+import { MemoryOutboxStore } from './outbox.js';
 import type { EventStore, NewEvent, SessionPatch, SessionRecord, SessionStore, Store, StoredEvent } from '../port.js';
 
 /**
@@ -20,6 +21,7 @@ export class MemoryStore implements Store {
   readonly leases = new MemoryLeaseStore();
   readonly bus = new MemoryMessageBus();
   readonly tasks = new MemoryTaskStore();
+  readonly outbox = new MemoryOutboxStore();
   private readonly sessionMap = new Map<string, SessionRecord>();
   private eventList: StoredEvent[] = [];
   private seq = 0;

@@ -7,9 +7,10 @@ import { PostgresEventStore } from './events.js';
 import { PostgresLeaseStore } from './leases.js';
 import { migratePostgres } from './migrate.js';
 import { PostgresNodeRegistry } from './nodes.js';
-import { PostgresPool } from './pool.js';
+import { PostgresPool, type PrimaryInfo } from './pool.js';
 import { PostgresSessionStore } from './sessions.js';
 import { PostgresTaskStore } from './tasks.js';
+import { PostgresOutboxStore } from './outbox.js';
 import { PostgresTokenStore } from './tokens.js';
 import { redactPostgresUrl } from './url.js';
 
@@ -36,6 +37,7 @@ export class PostgresStore implements Store {
   readonly leases: PostgresLeaseStore;
   readonly bus: PostgresMessageBus;
   readonly tasks: PostgresTaskStore;
+  readonly outbox: PostgresOutboxStore;
   private readonly pool: PostgresPool;
 
   constructor(url: string, opts: PostgresStoreOptions = {}) {
@@ -59,7 +61,13 @@ export class PostgresStore implements Store {
     this.nodes = new PostgresNodeRegistry(this.pool);
     this.leases = new PostgresLeaseStore(this.pool);
     this.tasks = new PostgresTaskStore(this.pool);
+    this.outbox = new PostgresOutboxStore(this.pool);
     this.bus = new PostgresMessageBus(this.pool);
+  }
+
+  /** With several hosts: the primary this store writes to, and why (null with one host). */
+  get primary(): PrimaryInfo | null {
+    return this.pool.primary;
   }
 
   async migrate(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Migration } from '../migrations.js';
 import { POSTGRES_CLUSTER_MIGRATIONS } from './cluster-migrations.js';
 import { POSTGRES_CONTROL_MIGRATIONS } from './control-migrations.js';
 import { POSTGRES_TASK_MIGRATIONS } from './task-migrations.js';
+import { POSTGRES_OUTBOX_MIGRATIONS } from './outbox-migrations.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -41,4 +42,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   ...POSTGRES_CONTROL_MIGRATIONS,
   // Tasks (versions 40-49).
   ...POSTGRES_TASK_MIGRATIONS,
+  // Communications outbox and subscribers (versions 60-69).
+  ...POSTGRES_OUTBOX_MIGRATIONS,
 ];

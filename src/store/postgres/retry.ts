@@ -21,6 +21,7 @@ const NOT_COMMITTED = new Set([
   'EAI_AGAIN',
   'CONNECT_TIMEOUT',
   'CONNECTION_ENDED', // the query was issued on a pool already shut down by a reset
+  'NO_PRIMARY', // every host answered and none is a writable primary (a failover is under way)
   '57P03', // cannot_connect_now: server starting up or shutting down
   '53300', // too_many_connections (at connect)
   // The server refused or rolled back the statement.

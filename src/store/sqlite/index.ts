@@ -12,6 +12,7 @@ import { migrateSqlite } from './migrate.js';
 import { SqliteNodeRegistry } from './nodes.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTaskStore } from './tasks.js';
+import { SqliteOutboxStore } from './outbox.js';
 import { SqliteTokenStore } from './tokens.js';
 
 export interface SqliteStoreOptions {
@@ -40,6 +41,7 @@ export class SqliteStore implements Store {
   readonly leases: SqliteLeaseStore;
   readonly bus: SqliteMessageBus;
   readonly tasks: SqliteTaskStore;
+  readonly outbox: SqliteOutboxStore;
   private readonly db: Database.Database;
   private readonly selectOne: Database.Statement<[], unknown>;
   private readonly selectNow: Database.Statement<[], number>;
@@ -58,6 +60,7 @@ export class SqliteStore implements Store {
     this.nodes = new SqliteNodeRegistry(this.db);
     this.leases = new SqliteLeaseStore(this.db);
     this.tasks = new SqliteTaskStore(this.db);
+    this.outbox = new SqliteOutboxStore(this.db);
     this.bus = new SqliteMessageBus(this.db, { ...SQLITE_BUS_DEFAULTS, pollMs: opts.busPollMs ?? SQLITE_BUS_DEFAULTS.pollMs });
     this.selectOne = this.db.prepare('SELECT 1');
     this.selectNow = this.db.prepare<[], number>(`SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER)`).pluck();
@@ -93,6 +96,14 @@ function openDatabase(file: string): Database.Database {
     // FULL fsyncs the WAL at every commit, so a resolved write survives power loss, not just a crash.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // A damaged file is refused at start rather than discovered by a failing request later.
+    if (file !== SQLITE_MEMORY) {
+      const rows = db.pragma('integrity_check(10)') as { integrity_check: string }[];
+      const verdict = rows.map((r) => r.integrity_check).join('; ');
+      if (verdict !== 'ok') {
+        throw new Error(`SQLite database ${file} failed integrity_check: ${verdict}. Restore a backup: continuum db restore <backup> --store sqlite:${file}`);
+      }
+    }
     return db;
   } catch (err) {
     db.close();

@@ -2,6 +2,7 @@ import type { Migration } from '../migrations.js';
 import { SQLITE_CLUSTER_MIGRATIONS } from './cluster-migrations.js';
 import { SQLITE_CONTROL_MIGRATIONS } from './control-migrations.js';
 import { SQLITE_TASK_MIGRATIONS } from './task-migrations.js';
+import { SQLITE_OUTBOX_MIGRATIONS } from './outbox-migrations.js';
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -42,4 +43,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   ...SQLITE_CONTROL_MIGRATIONS,
   // Tasks (versions 40-49).
   ...SQLITE_TASK_MIGRATIONS,
+  // Communications outbox and subscribers (versions 60-69).
+  ...SQLITE_OUTBOX_MIGRATIONS,
 ];

@@ -1,0 +1,46 @@
+/**
+ * postgres.js 3.4 opens every connection by fetching the array types (`fetchArrayTypes()` in its
+ * connection.js), an async call it never awaits or catches. When the server dies while a connection is
+ * opening (a primary lost, a failover), that promise rejects with nobody listening, and Node ends the
+ * process on the unhandled rejection: a node would crash exactly when it should ride out the failover.
+ *
+ * This guard, installed once per process by the PostgreSQL store, lets such rejections through as a
+ * warning: connection failures raised inside postgres.js's connection code (the query that matters
+ * fails on its own and is retried or reported by the store). Every other unhandled rejection keeps
+ * Node's default: it is thrown, and the process ends.
+ */
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+let installed = false;
+
+export function isPostgresJsConnectionFailure(reason: unknown): boolean {
+  if (!(reason instanceof Error)) return false;
+  const code = (reason as { code?: unknown }).code;
+  return typeof code === 'string' && CONNECTION_FAILURES.has(code) && /[\\/]postgres[\\/]src[\\/]connection\.js/.test(reason.stack ?? '');
+}
+
+export function guardPostgresJsFloatingRejections(): void {
+  if (installed) return;
+  installed = true;
+  process.on('unhandledRejection', (reason) => {
+    if (isPostgresJsConnectionFailure(reason)) {
+      process.emitWarning(`postgres.js connection failure nobody awaited (ignored): ${(reason as Error).message}`, 'ContinuumPostgresWarning');
+      return;
+    }
+    throw reason;
+  });
+}
