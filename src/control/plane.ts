@@ -21,6 +21,7 @@ import type { ContinuumConfig } from '../config/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { ClusterTargets } from '../incidents/cluster-targets.js';
+import type { NodeTarget } from '../incidents/probes.js';
 import { availabilityFrom, BurnRateProbe, latencyFrom } from '../incidents/objectives.js';
 import { PartitionProbe } from '../incidents/partition-probe.js';
 import { ReplicationLagProbe, type LagReading } from '../incidents/replication-probe.js';
@@ -147,6 +148,13 @@ export class ControlPlane {
     await this.incidents.settled();
     await this.communications.stop();
     this.journal.close();
+  }
+
+  /** The cluster's members as last read from the store (kept while it is down), with their URLs. */
+  members(): NodeTarget[] {
+    // Refreshed here too, so the list stays current when detection is off (the caller asks every round).
+    void this.memberTargets.list();
+    return this.memberTargets.lastKnown;
   }
 
   private get memberTargets(): ClusterTargets {

@@ -19,6 +19,11 @@ export class ClusterTargets {
     private readonly timeoutMs: number,
   ) {}
 
+  /** The members as last read (empty before the first read). */
+  get lastKnown(): NodeTarget[] {
+    return [...this.known];
+  }
+
   async list(): Promise<NodeTarget[]> {
     try {
       const [nodes, now] = await withTimeout(Promise.all([this.store.nodes.list(), this.store.now()]), this.timeoutMs, 'the store did not answer');

@@ -24,6 +24,7 @@ import { Cluster } from '../cluster/index.js';
 import { ControlPlane } from '../control/plane.js';
 import { TaskManager, taskOwnerId } from './tasks/manager.js';
 import { TASK_OWNER_STATE, TaskSweeper } from './tasks/sweeper.js';
+import { AutoFailover } from '../database/auto-failover.js';
 import { DatabaseMonitor } from '../database/monitor.js';
 
 export interface NodeOptions {
@@ -236,7 +237,32 @@ export class ContinuumNode {
     // With several database hosts (or a failover mode set), watch which one is primary; with one host and
     // no failover mode, the store's heartbeat already says whether it answers.
     if (this.durableStore.kind === 'postgres' && (c.store.split('@').pop()!.split('/')[0].includes(',') || c.database.failover.mode !== 'manual')) {
-      this.database = new DatabaseMonitor({ url: c.store, config: c.database, log: this.log, isLeader: () => this.cluster?.leader.isLeader ?? true, metrics: this.metrics });
+      // Plain streaming replication with failover.mode auto: the leader, once a quorum of nodes agrees
+      // the primary is gone (the partition policy's rule), runs the failover runbook itself.
+      const auto =
+        c.database.failover.mode === 'auto'
+          ? new AutoFailover({
+              url: c.store,
+              config: c.database,
+              self: { id: this.nodeId, region: this.region },
+              isLeader: () => this.cluster?.leader.isLeader ?? true,
+              view: () => this.database!.view,
+              probe: () => this.database!.tick(),
+              members: () => this.control.members(),
+              quorumBy: c.cluster.partition.quorumBy,
+              log: this.log,
+              onStep: (step) => this.log.warn({ step }, 'automatic database failover: step'),
+              onReport: (report) => this.log.warn({ report }, 'automatic database failover: done'),
+            })
+          : null;
+      this.database = new DatabaseMonitor({
+        url: c.store,
+        config: c.database,
+        log: this.log,
+        isLeader: () => this.cluster?.leader.isLeader ?? true,
+        metrics: this.metrics,
+        onView: auto ? (view) => void auto.observe(view).catch((err: Error) => this.log.error({ err }, 'automatic database failover failed')) : undefined,
+      });
       this.database.start();
     }
     this.control.start();

@@ -114,7 +114,7 @@ describe('channels over loopback HTTP', () => {
     assert.equal(texts.length, 4);
     assert.match(texts[1], /🔄 INCIDENT UPDATE[\s\S]*Previous Status: Investigating \(unacknowledged\)[\s\S]*Current Status: Acknowledged by token:resp/);
     assert.match(texts[2], /Previous Status: Investigating\nCurrent Status: Identified\nAction Taken: Failing over to us-east\nNext Steps: Not yet known\nETA: Not yet known/);
-    assert.match(texts[3], /✅ INCIDENT RESOLVED: EU region down\nResolution Time: 0s\nRoot Cause: Failover complete; EU traffic served from us-east\nPrevention: .+\nPost-mortem: https:\/\/status\.company\.com\/erlmcp\/incidents\/INC-/);
+    assert.match(texts[3], /✅ INCIDENT RESOLVED: EU region down\nResolution Time: 0s\nRoot Cause: Failover complete; EU traffic served from us-east\nPrevention: .+\nPost-mortem: https:\/\/status\.example\.test\/erlmcp\/incidents\/INC-/);
 
     // Every delivery is on the timeline.
     const { timeline } = (await svc.get(inc.id))!;

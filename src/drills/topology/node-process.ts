@@ -16,7 +16,8 @@ export interface NodeProcess {
 export async function startNodeProcess(args: string[], env: Record<string, string>, cwd: string): Promise<NodeProcess> {
   const child = spawn(process.execPath, [cliPath(), 'up', ...args], {
     cwd,
-    env: { ...process.env, ...env },
+    // A drill killed with -9 takes its nodes with it (see `continuum up`).
+    env: { ...process.env, CONTINUUM_EXIT_WITH_PID: String(process.pid), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let tail = '';

@@ -44,3 +44,31 @@ export function guardPostgresJsFloatingRejections(): void {
     throw reason;
   });
 }
+
+/**
+ * postgres.js 3.4.9 also batches small writes with `setImmediate(nextWrite)` and does not cancel that
+ * when the socket is torn down: if the server dies in between, `nextWrite` runs with `socket === null`
+ * and throws a TypeError from the timer, outside any query (porsager/postgres#1154, #1208). The
+ * connection is already gone and its queries fail on their own, so only that exact exception is
+ * ignored; any other uncaught exception is reported the way Node does and ends the process.
+ */
+export function isPostgresJsNextWriteCrash(err: unknown): boolean {
+  return err instanceof TypeError && /\bat (?:Immediate\.)?nextWrite \(.*[\\/]postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '');
+}
+
+let crashGuardInstalled = false;
+
+export function guardPostgresJsNextWriteCrash(): void {
+  if (crashGuardInstalled) return;
+  crashGuardInstalled = true;
+  process.on('uncaughtException', (err, origin) => {
+    if (isPostgresJsNextWriteCrash(err)) {
+      process.emitWarning(`postgres.js wrote to a connection already closed (ignored): ${err.message}`, 'ContinuumPostgresWarning');
+      return;
+    }
+    // Node's own behaviour without a listener: print the error and exit with 1 (7 for a rejection is
+    // not applicable here; unhandled rejections have their own guard above).
+    process.stderr.write(`${origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception'}: ${err.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { guardPostgresJsFloatingRejections } from './floating-rejections.js';
+import { guardPostgresJsFloatingRejections, guardPostgresJsNextWriteCrash } from './floating-rejections.js';
 import { errorCode, withRetry, type RetryPolicy } from './retry.js';
 import { choosePrimary, formatHost, parseMultiHostUrl, probeHosts, type HostProbe, type MultiHostUrl } from './topology.js';
 
@@ -68,6 +68,7 @@ export class PostgresPool {
     private readonly options: postgres.Options<Record<string, never>>,
   ) {
     guardPostgresJsFloatingRejections();
+    guardPostgresJsNextWriteCrash();
     const parsed = parseMultiHostUrl(url);
     this.#multi = parsed.hosts.length > 1 ? parsed : null;
     this.#sql = this.#multi ? null : postgres(url, options);
