@@ -14,7 +14,10 @@ describe('a drill can fail', () => {
     assert.equal(result.passed, false);
     assert.equal(code, 1);
     assert.ok(result.sessions_lost > 0, 'lost sessions are reported');
-    assert.ok(result.acknowledged_writes_lost! > 0, 'sessions acknowledged but never stored are reported');
+    // Every new session acknowledged during the run was kept in memory only: each one is reported lost
+    // (an abort in the steady state may come before the writer acknowledged any).
+    if (result.acknowledged_writes_lost === null) assert.equal(result.status, 'aborted', 'only an aborted drill skips the write check');
+    else assert.equal(result.acknowledged_writes_lost, result.acknowledged_writes_total, 'sessions acknowledged but never stored are reported');
     const lost = result.criteria.find((c) => c.metric === 'sessions_lost');
     assert.equal(lost?.passed, false);
     assert.ok(result.problems.some((p) => p.startsWith('session lost')), result.problems.join('\n'));

@@ -28,7 +28,9 @@ export class LocalBalancer {
   private server?: Server;
   private timer?: NodeJS.Timeout;
   private next = 0;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // No cap on sockets per node (idle ones are capped): every open SSE stream holds a socket, and a cap
+  // would queue new requests behind long-lived streams.
+  private readonly agent = new Agent({ keepAlive: true, maxFreeSockets: 256 });
 
   constructor(private readonly o: BalancerOptions) {
     this.backends = o.backends.map((b) => ({ ...b, healthy: true }));
