@@ -4,8 +4,7 @@
  * while the store is down and moves its messages into the store once the store answers; a restarted
  * node reloads it, so a message committed here is never lost with the process.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { JsonlFile } from '../core/jsonl-file.js';
 import type { NewOutboxMessage, OutboxStatus } from '../store/outbox-port.js';
 
 export type SpoolRecord =
@@ -25,16 +24,12 @@ export interface SpoolEntry {
 }
 
 export class Spool {
-  private fd: number | null = null;
-  /** Bytes this instance has read or written: more on disk means another process shares the file. */
-  private knownSize = 0;
-  /** Length of the complete records when the file ends in a torn one (cut off before appending). */
-  private tornAt: number | null = null;
+  private readonly file: JsonlFile<SpoolRecord>;
   /** In spool order (delivery order per channel and order key). */
   readonly entries = new Map<string, SpoolEntry>();
 
   constructor(readonly path: string) {
-    this.load();
+    this.file = new JsonlFile<SpoolRecord>(path, 'outbox spool', (r) => this.apply(r));
   }
 
   add(m: NewOutboxMessage): SpoolEntry {
@@ -58,50 +53,17 @@ export class Spool {
   /** Empties the file once every message in it is in the store; not when another process sharing the
    * file (nodes without a nodeId on one machine) wrote records this one has not read. */
   compact(): void {
-    if (this.fd === null || this.unstored().length > 0 || fstatSync(this.fd).size !== this.knownSize) return;
-    ftruncateSync(this.fd, 0);
-    fsyncSync(this.fd);
-    this.knownSize = 0;
+    if (this.unstored().length > 0 || !this.file.truncate()) return;
     this.entries.clear();
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.file.close();
   }
 
   private write(r: SpoolRecord): void {
-    if (this.fd === null) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      if (this.tornAt !== null) {
-        truncateSync(this.path, this.tornAt);
-        this.knownSize = this.tornAt;
-        this.tornAt = null;
-      }
-      this.fd = openSync(this.path, 'a', 0o600);
-    }
-    const line = JSON.stringify(r) + '\n';
-    writeSync(this.fd, line);
-    this.knownSize += Buffer.byteLength(line);
-    fsyncSync(this.fd);
+    this.file.append(r);
     this.apply(r);
-  }
-
-  private load(): void {
-    if (!existsSync(this.path)) return;
-    const text = readFileSync(this.path, 'utf8');
-    this.knownSize = Buffer.byteLength(text);
-    if (text.length > 0 && !text.endsWith('\n')) this.tornAt = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1));
-    const lines = text.split('\n');
-    for (const [i, line] of lines.entries()) {
-      if (line.trim() === '') continue;
-      try {
-        this.apply(JSON.parse(line) as SpoolRecord);
-      } catch (err) {
-        // Only a last line cut by a crash can be torn; its message was never handed to anyone.
-        if (i < lines.length - 2) throw new Error(`outbox spool ${this.path} line ${i + 1} is not JSON: ${(err as Error).message}`, { cause: err });
-      }
-    }
   }
 
   private apply(r: SpoolRecord): void {
