@@ -4,6 +4,7 @@ import { CommanderError, type Command } from 'commander';
 import { AuditLog } from '../access/audit-log.js';
 import { loadConfig, type ContinuumConfig } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
+import { watchParent } from '../core/watch-parent.js';
 import { builtinNames, loadExperiment } from '../drills/experiment/builtin.js';
 import { ExperimentError } from '../drills/experiment/parse.js';
 import { listRecords, recordFromResult, saveRecord, type DrillRecord } from '../drills/history/records.js';
@@ -100,6 +101,8 @@ async function runDrill(scenario: string, flags: DrillFlags): Promise<void> {
   const sigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', sigint);
   process.on('SIGTERM', sigterm);
+  // Run by a node's drill scheduler: tear down and stop if that node dies.
+  watchParent(() => onSignal('parent process gone'));
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   const progress = (p: Progress) => {

@@ -4,6 +4,7 @@ import { runLocalCluster } from '../cluster/local/launcher.js';
 import { ContinuumNode } from '../runtime/node.js';
 import { loadServerFactory } from './load-server.js';
 import { addNodeOptions, configFromFlags } from './options.js';
+import { watchParent } from '../core/watch-parent.js';
 
 export function registerUp(program: Command): void {
   addNodeOptions(
@@ -38,25 +39,6 @@ export function registerUp(program: Command): void {
       watchParent(() => stop('supervisor gone'));
     });
   });
-}
-
-/**
- * CONTINUUM_EXIT_WITH_PID=<pid>: drain and exit once that process is gone. Supervisors that cannot
- * always stop their children (a test runner timing a file out, a launcher killed with -9) set it, so
- * no orphaned node keeps serving, heartbeating and holding database connections.
- */
-function watchParent(stop: () => void): void {
-  const pid = Number(process.env.CONTINUUM_EXIT_WITH_PID);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const timer = setInterval(() => {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      clearInterval(timer);
-      stop();
-    }
-  }, 1000);
-  timer.unref();
 }
 
 /** `continuum up --nodes N`: a demo cluster on one machine. */

@@ -26,6 +26,7 @@ import { TaskManager, taskOwnerId } from './tasks/manager.js';
 import { TASK_OWNER_STATE, TaskSweeper } from './tasks/sweeper.js';
 import { AutoFailover } from '../database/auto-failover.js';
 import { DatabaseMonitor } from '../database/monitor.js';
+import { DrillScheduler } from '../drills/scheduler/index.js';
 
 export interface NodeOptions {
   config: ContinuumConfig;
@@ -68,6 +69,8 @@ export class ContinuumNode {
   private tasks!: TaskManager;
   /** PostgreSQL stores: which host is the primary, replication lag, the heartbeat row (src/database). */
   database?: DatabaseMonitor;
+  /** Scheduled chaos drills (drills.auto), run by the leader. */
+  private drills?: DrillScheduler;
   /** Owner of the tasks this process runs (node id + process token), published with heartbeats. */
   private taskOwner!: string;
 
@@ -266,6 +269,10 @@ export class ContinuumNode {
       this.database.start();
     }
     this.control.start();
+    if (c.drills.auto.experiment) {
+      this.drills = new DrillScheduler({ config: c.drills, store: this.durableStore, clock: this.clock, nodeId: this.nodeId, isLeader: () => this.cluster?.leader.isLeader ?? true, log: this.log });
+      this.drills.start();
+    }
     this.log.info({ url: this.url, store: this.durableStore.description, durable: c.sessions.durable }, 'continuum node up');
   }
 
@@ -354,6 +361,7 @@ export class ContinuumNode {
     // Live status page streams never end by themselves: end them so the server can close.
     this.control.statusPage.stop();
     this.taskSweeper?.stop();
+    await this.drills?.stop();
     await this.database?.stop();
     await this.cluster?.stop(true);
     const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));

@@ -18,7 +18,14 @@ import { SessionLoad } from './support/session-load.js';
 const ENV = { CONTINUUM_DATABASE_PROBE_EVERY: '200ms', CONTINUUM_DATABASE_HEARTBEAT: '200ms' };
 
 async function readyz(node: ClusterNode): Promise<{ status: number; body: { database?: { state: string } } }> {
-  const res = await fetch(node.url.replace('/mcp', '/readyz'));
+  // A node that died says so with what it wrote, rather than as a bare "fetch failed".
+  const child = node.proc?.child;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) {
+    throw new Error(`${node.id} exited (${child.exitCode ?? child.signalCode}):\n${node.proc!.stderr().slice(-4000)}`);
+  }
+  const res = await fetch(node.url.replace('/mcp', '/readyz'), { signal: AbortSignal.timeout(2000) }).catch((err: Error) => {
+    throw new Error(`${node.id} /readyz: ${err.message} (${(err.cause as Error | undefined)?.message ?? 'no cause'})`);
+  });
   return { status: res.status, body: (await res.json()) as { database?: { state: string } } };
 }
 

@@ -36,6 +36,37 @@ describe('postgres.js crash guards', () => {
     assert.match(r.stderr, /postgres\.js wrote to a connection already closed \(ignored\)/);
   });
 
+  // The real shape: Node's own socket error, as postgres.js's unawaited connection promise rejects with it
+  // when a dead server refuses the connection (a closed port here).
+  const refused = (registered: boolean) =>
+    run(
+      `import { createServer, connect } from 'node:net';\n` +
+        `import { guardPostgresJsFloatingRejections, registerPostgresPorts } from ${JSON.stringify(guards)};\n` +
+        `guardPostgresJsFloatingRejections();\n` +
+        `const srv = createServer().listen(0, '127.0.0.1', () => {\n` +
+        `  const port = srv.address().port;\n` +
+        `  srv.close(() => {\n` +
+        `    if (${registered}) registerPostgresPorts([port]);\n` +
+        `    void new Promise((_, reject) => connect(port, '127.0.0.1').once('error', reject));\n` +
+        `    setTimeout(() => console.log('still running'), 200);\n` +
+        `  });\n` +
+        `});`,
+    );
+
+  it('a refused connection to a database port that nobody awaited is a warning, and the process goes on', () => {
+    const r = refused(true);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /still running/);
+    assert.match(r.stderr, /postgres\.js connection failure nobody awaited \(ignored\): connect ECONNREFUSED/);
+  });
+
+  it('the same refusal on a port that is not a database of this process still ends it', () => {
+    const r = refused(false);
+    assert.notEqual(r.status, 0);
+    assert.doesNotMatch(r.stdout, /still running/);
+    assert.match(r.stderr, /ECONNREFUSED/);
+  });
+
   it('any other uncaught exception still ends the process with code 1', () => {
     const r = run("setImmediate(() => { throw new TypeError('ours'); });\nsetTimeout(() => console.log('still running'), 50);");
     assert.equal(r.status, 1);

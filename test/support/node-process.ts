@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,8 @@ export async function startNode(args: string[], env: Record<string, string> = {}
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       err += chunk;
+      // CONTINUUM_TEST_NODE_LOGS=<file>: every node's stderr also goes there, to read after a failed run.
+      if (process.env.CONTINUUM_TEST_NODE_LOGS) appendFileSync(process.env.CONTINUUM_TEST_NODE_LOGS, chunk.replace(/^/gm, `[${process.pid}:${port}] `));
       const m = /serving MCP at (\S+)/.exec(err);
       if (m) resolve(m[1]);
     });

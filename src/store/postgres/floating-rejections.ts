@@ -27,10 +27,26 @@ const CONNECTION_FAILURES = new Set([
 
 let installed = false;
 
+/** Ports of the PostgreSQL servers this process's stores connect to (see below). */
+const databasePorts = new Set<number>();
+
+/** Called by each PostgreSQL pool with the ports of its hosts. */
+export function registerPostgresPorts(ports: number[]): void {
+  for (const p of ports) databasePorts.add(p);
+}
+
+/**
+ * A connection failure raised in postgres.js's connection code, or the socket error itself: when the
+ * server refuses the connection outright, the floating promise rejects with Node's own `connect
+ * ECONNREFUSED host:port` error, whose stack holds only Node's net internals. That one is recognised by
+ * the failed syscall and the port: one of this process's database servers.
+ */
 export function isPostgresJsConnectionFailure(reason: unknown): boolean {
   if (!(reason instanceof Error)) return false;
-  const code = (reason as { code?: unknown }).code;
-  return typeof code === 'string' && CONNECTION_FAILURES.has(code) && /[\\/]postgres[\\/]src[\\/]connection\.js/.test(reason.stack ?? '');
+  const { code, syscall, port } = reason as { code?: unknown; syscall?: unknown; port?: unknown };
+  if (typeof code !== 'string' || !CONNECTION_FAILURES.has(code)) return false;
+  if (/[\\/]postgres[\\/]src[\\/]connection\.js/.test(reason.stack ?? '')) return true;
+  return syscall === 'connect' && typeof port === 'number' && databasePorts.has(port);
 }
 
 export function guardPostgresJsFloatingRejections(): void {

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { guardPostgresJsFloatingRejections, guardPostgresJsNextWriteCrash } from './floating-rejections.js';
+import { guardPostgresJsFloatingRejections, guardPostgresJsNextWriteCrash, registerPostgresPorts } from './floating-rejections.js';
 import { errorCode, withRetry, type RetryPolicy } from './retry.js';
 import { choosePrimary, formatHost, parseMultiHostUrl, probeHosts, type HostProbe, type MultiHostUrl } from './topology.js';
 
@@ -70,6 +70,7 @@ export class PostgresPool {
     guardPostgresJsFloatingRejections();
     guardPostgresJsNextWriteCrash();
     const parsed = parseMultiHostUrl(url);
+    registerPostgresPorts(parsed.hosts.map((h) => h.port));
     this.#multi = parsed.hosts.length > 1 ? parsed : null;
     this.#sql = this.#multi ? null : postgres(url, options);
   }
