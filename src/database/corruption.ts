@@ -114,9 +114,15 @@ export interface RecoveryReport {
 }
 
 /** Fails over away from a damaged primary, then verifies the new one. */
-export async function recoverFromCorruption(o: FailoverOptions & { acknowledgedSessions?: string[] }): Promise<RecoveryReport> {
+export async function recoverFromCorruption(
+  o: FailoverOptions & {
+    acknowledgedSessions?: string[];
+    /** How the failover runs (default: runFailover in this process; a drill runs the CLI in its own). */
+    failover?: (o: FailoverOptions) => Promise<FailoverReport>;
+  },
+): Promise<RecoveryReport> {
   const started = performance.now();
-  const failover = await runFailover(o);
+  const failover = await (o.failover ?? runFailover)(o);
   let integrity: IntegrityReport | null = null;
   let missing: string[] = [];
   if (failover.outcome === 'promoted') {

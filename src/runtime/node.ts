@@ -295,10 +295,12 @@ export class ContinuumNode {
     }
     const partition = this.cluster?.decision;
     const storeOk = store === 'ok' || partition?.band === 'short';
-    // Every database host answered and none is a writable primary (a failover is needed or under way):
-    // not ready whatever the partition band, and ready again by itself once a primary answers.
+    // A database with no primary (a failover needed or under way) is reported (checks.database: the
+    // incident detector and automatic failover read it) but leaves the node ready: every node shares that
+    // database, so a balancer would take them all out at once and answer 503 to everyone, where a node
+    // holds requests in the store's retry budget and completes them once the new primary answers.
     const db = this.database?.view;
-    const ready = storeOk && !this.draining && partition?.action !== 'failover' && db?.state !== 'no-primary';
+    const ready = storeOk && !this.draining && partition?.action !== 'failover';
     this.metrics.ready.set(ready ? 1 : 0);
     return {
       ready,

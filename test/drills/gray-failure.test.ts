@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { assertShape, SMALL, spawnDrill } from './run-drill.js';
+import { after, before, describe, it } from 'node:test';
+import type { PrivateCluster } from '../support/postgres.js';
+import { assertShape, privatePostgres, SMALL, spawnDrill } from './run-drill.js';
 
 describe('built-in drill at reduced size (real processes, signals and cuts)', () => {
+  let pg: PrivateCluster;
+  before(async () => {
+    pg = await privatePostgres();
+  });
+  after(() => pg.stop());
+
   it('gray-failure: a node stopped with SIGSTOP, then resumed', async () => {
-    const { code, result } = await spawnDrill(['gray-failure', '--scale', '0.1', ...SMALL]).done;
+    const { code, result } = await spawnDrill(['gray-failure', '--scale', '0.1', '--postgres', pg.url, ...SMALL]).done;
     assert.ok(result);
     assertShape(result, 'gray-failure');
     const probe = result.journal.run.find((r) => r.activity === 'the paused node is not counted ready');

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
 import type { BusMessage } from '../../src/store/port.js';
+import { runFailover } from '../../src/database/failover.js';
+import { startReplicatedCluster } from '../../src/database/local/replicated-cluster.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
@@ -111,6 +113,42 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
     } finally {
       await admin.end();
       await store.close();
+    }
+  });
+
+  it('moves its LISTEN connection to the new primary after a failover, even while the fenced old one still answers', async () => {
+    // The corruption runbook's case: the old primary stays up, read-only, not in recovery; postgres.js's
+    // own multi-host rule would listen there again, and hear nothing the nodes publish on the new one.
+    const db = await startReplicatedCluster({ sync: true });
+    const store = new PostgresStore(db.multiHostUrl);
+    const peer = new PostgresStore(db.multiHostUrl);
+    try {
+      await store.migrate();
+      const received: BusMessage[] = [];
+      await store.bus.subscribe((m) => void received.push(m));
+      await peer.bus.publish('test', { n: 0 });
+      await waitFor('the first message', () => received.length === 1);
+
+      const report = await runFailover({ url: db.multiHostUrl });
+      assert.equal(report.outcome, 'promoted', report.reason);
+      assert.match(report.steps.find((s) => s.name === 'fence-old-primary')!.detail, /set read-only/);
+      // The nodes' own traffic (heartbeats) is what shows their pool the primary moved.
+      await store.ping();
+      await store.sessions.countSessions();
+      let n = 0;
+      await waitFor(
+        'a message published on the new primary',
+        async () => {
+          await peer.bus.publish('test', { n: ++n });
+          await new Promise((r) => setTimeout(r, 50));
+          return received.some((m) => (m.payload.n as number) > 0);
+        },
+        20_000,
+      );
+    } finally {
+      await store.close();
+      await peer.close();
+      await db.stop();
     }
   });
 });

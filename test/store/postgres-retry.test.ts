@@ -19,7 +19,7 @@ function failingThen(...codes: string[]): { op: () => Promise<string>; calls: ()
 
 describe('postgres retry policy', () => {
   it('tells failures that prove no commit from in-doubt and permanent ones', () => {
-    for (const code of ['ECONNREFUSED', 'CONNECT_TIMEOUT', '25006', '40P01', '57P03']) {
+    for (const code of ['ECONNREFUSED', 'CONNECT_TIMEOUT', '25006', '40P01', '57P03', '25P03']) {
       assert.equal(classifyFailure(failure(code)), 'not-committed', code);
     }
     for (const code of ['57P01', '08006', 'ECONNRESET', 'CONNECTION_CLOSED']) {

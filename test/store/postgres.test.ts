@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
-import { PostgresStore } from '../../src/store/postgres/index.js';
+import { PostgresStore, STORE_CONNECTION } from '../../src/store/postgres/index.js';
 import { createTestDatabase, startPrivateCluster, type TestDatabase } from '../support/postgres.js';
 import { clusterContract } from './cluster-contract.js';
 import { storeContract } from './contract.js';
@@ -28,6 +28,40 @@ describe('postgres: adapter specifics', () => {
     try {
       assert.equal(store.description, 'postgres://alice:***@h1:5432,h2:5433/db?sslmode=disable');
     } finally {
+      await store.close();
+    }
+  });
+
+  it('frees the locks of a node frozen mid-transaction: the server ends its transaction, other nodes go on', async () => {
+    const url = await freshDatabase();
+    const store = new PostgresStore(url);
+    // A store connection (the store's own startup parameters) that stops talking inside a transaction,
+    // as a SIGSTOPped node does, while holding a session row's lock.
+    const frozen = postgres(url, { max: 1, onnotice: () => {}, connection: STORE_CONNECTION });
+    try {
+      await store.migrate();
+      await store.sessions.createSession(sessionRecord('s1'));
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const frozenTx = frozen.begin(async (tx) => {
+        await tx`SELECT id FROM continuum_sessions WHERE id = 's1' FOR UPDATE`;
+        locked();
+        await held; // frozen: nothing more is sent
+        await tx`SELECT 1`;
+      });
+      const outcome = frozenTx.then(() => 'committed', (err: { code?: string }) => err.code ?? 'error');
+      await isLocked;
+      // Another node writes the same row: it waits for the lock, which the server frees after 2 s.
+      const started = Date.now();
+      await store.sessions.touchSessions(['s1'], Date.now());
+      const waited = Date.now() - started;
+      release();
+      assert.ok(waited >= 1500, `the lock was held (${waited} ms)`);
+      assert.notEqual(await outcome, 'committed');
+    } finally {
+      await frozen.end({ timeout: 1 });
       await store.close();
     }
   });

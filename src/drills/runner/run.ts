@@ -51,7 +51,8 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
   const startedAt = new Date();
   const history = new History();
   const markers: Marker[] = [];
-  const mark = (name: string, kind: Marker['kind']) => markers.push({ t_ms: Math.round(history.now()), name, kind });
+  // Activities are marked when they started, not when their pause after ended.
+  const mark = (name: string, kind: Marker['kind'], at = history.now()) => markers.push({ t_ms: Math.round(at), name, kind });
   const load = { ...exp.load, ...o.load };
   const problems: string[] = [];
   /** The stderr tail of every node that exited without the drill stopping it. */
@@ -126,11 +127,11 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
         const started = run?.start_ms ?? at;
         if (isFault(a)) {
           faults.push({ at: started, until: null, lasting: lasting(a), name: a.name });
-          mark(a.name, 'fault');
+          mark(a.name, 'fault', started);
         } else if (isRevert(a)) {
           for (const f of faults) if (f.until === null) f.until = started;
-          mark(a.name, 'revert');
-        } else mark(a.name, a.type);
+          mark(a.name, 'revert', started);
+        } else mark(a.name, a.type, started);
         if (run && run.status === 'failed') problems.push(`${a.name}: ${run.error}`);
         if (run?.tolerance_met === false) problems.push(`${a.name}: probe outside its tolerance (${JSON.stringify(run.output)})`);
       }
@@ -146,7 +147,7 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
       const run = await runActivity(a, ctx);
       journal.rollbacks.push(run);
       if (isRevert(a)) for (const f of faults) if (f.until === null) f.until = run.start_ms;
-      mark(a.name, 'revert');
+      mark(a.name, 'revert', run.start_ms);
       if (run.status === 'failed') problems.push(`rollback ${a.name}: ${run.error}`);
     }
     phase = 'settle';

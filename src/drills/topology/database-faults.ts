@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { recoverFromCorruption } from '../../database/corruption.js';
-import { runFailover } from '../../database/failover.js';
+import type { FailoverReport } from '../../database/failover.js';
 import type { ReplicatedCluster } from '../../database/local/replicated-cluster.js';
+import { cliPath } from './paths.js';
 
 export async function killPrimary(db: ReplicatedCluster, signal: string): Promise<Record<string, unknown>> {
   if (signal === 'SIGTERM') {
@@ -18,13 +21,31 @@ export async function killPrimary(db: ReplicatedCluster, signal: string): Promis
 }
 
 /**
- * The runbook (`continuum db failover`): fence the old primary if it answers (read-only, clients ended; it
- * stays up so its last WAL position can be read), promote the most advanced standby, verify a write.
+ * The runbook, run as an operator runs it: `continuum db failover --json` in its own process (fence the
+ * old primary if it answers, promote the most advanced standby, verify a write; audited in the store).
+ * Not in the harness's process: that one drives a thousand clients retrying through the outage, and a
+ * runbook sharing its event loop would measure the harness, not the runbook.
  */
 export async function promote(db: ReplicatedCluster): Promise<Record<string, unknown>> {
-  const report = await runFailover({ url: db.multiHostUrl });
+  const report = await failoverInOwnProcess(db.multiHostUrl);
   if (report.outcome !== 'promoted') throw new Error(`the failover runbook ${report.outcome}: ${report.reason ?? ''}`);
   return { from: report.from, to: report.to, total_ms: report.totalMs, may_have_lost_commits: report.mayHaveLostCommits, steps: report.steps.map((s) => `${s.name} ${s.ok ? 'ok' : 'FAILED'} ${s.ms} ms`) };
+}
+
+async function failoverInOwnProcess(url: string): Promise<FailoverReport> {
+  // The drill's own database, not the user's: no continuum.yaml from the working directory, no
+  // CONTINUUM_* settings from the environment (a failover.mode of patroni would send it elsewhere).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CONTINUUM_')));
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, [cliPath(), 'db', 'failover', '--store', url, '--json'], { cwd: tmpdir(), env, timeout: 120_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    ),
+  );
+  try {
+    return JSON.parse(stdout) as FailoverReport;
+  } catch {
+    throw new Error(`continuum db failover exited with ${code} without a report: ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+  }
 }
 
 /**
@@ -55,9 +76,12 @@ export async function corruptPrimary(db: ReplicatedCluster, bytes: number): Prom
   return { host: p.name, file: rel, bytes, offset: 4096 };
 }
 
-/** Recovery from corruption: fail over to the standby, then check integrity and every acknowledged session. */
+/**
+ * Recovery from corruption: fail over to the standby (the runbook in its own process, as for promote),
+ * then check integrity and every acknowledged session on the new primary.
+ */
 export async function recover(db: ReplicatedCluster, acknowledged: string[]): Promise<Record<string, unknown>> {
-  const r = await recoverFromCorruption({ url: db.multiHostUrl, acknowledgedSessions: acknowledged });
+  const r = await recoverFromCorruption({ url: db.multiHostUrl, acknowledgedSessions: acknowledged, failover: (o) => failoverInOwnProcess(o.url) });
   const out = { ok: r.ok, total_ms: r.totalMs, to: r.failover.to, integrity_ok: r.integrity?.tables.every((t) => t.ok) ?? null, missing: r.missing.length };
   if (!r.ok) throw new Error(`recovery did not complete: ${JSON.stringify(out)} ${r.failover.reason ?? ''}`);
   return out;

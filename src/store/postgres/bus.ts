@@ -16,6 +16,8 @@ interface Subscriber {
 interface Listener {
   /** A postgres.js instance of our own (not the pool's), so replacing the pool does not drop it. */
   sql: Sql;
+  /** The server it listens on (host:port), or null with a one-host URL. */
+  host: string | null;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,10 @@ interface Listener {
  * messages are hints, and subscribers re-read the store for the truth (e.g. after reconnecting, events
  * are read after the last seq they saw).
  *
+ * With several hosts the LISTEN connection is opened on the primary the pool writes to, and re-opened on
+ * the new one when the pool finds that the primary moved (a failover): NOTIFY is delivered only to
+ * listeners on the server it was sent to. The new listener is up before the old one is closed.
+ *
  * The envelope {channel, payload} must stay under 8000 bytes (NOTIFY's limit); larger messages are
  * rejected before anything is sent (bus-message.ts).
  */
@@ -40,7 +46,29 @@ export class PostgresMessageBus implements MessageBus {
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly pool: PostgresPool) {}
+  constructor(private readonly pool: PostgresPool) {
+    pool.onPrimaryChange((host) => void this.follow(host));
+  }
+
+  /** The primary moved: listen on the new one (until that works or the bus closes), then stop the old. */
+  private async follow(host: string): Promise<void> {
+    const current = this.listener;
+    if (!current || this.closed) return;
+    const old = await current.catch(() => null);
+    if (!old || old.host === null || old.host === host || this.listener !== current) return;
+    for (;;) {
+      const next = this.listen();
+      this.listener = next;
+      try {
+        await next;
+        break;
+      } catch {
+        if (this.closed || this.listener !== next || this.subscribers.size === 0) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    await old.stop();
+  }
 
   publish(channel: string, payload: JsonObject): Promise<void> {
     let envelope: string;
@@ -68,9 +96,11 @@ export class PostgresMessageBus implements MessageBus {
       if (!subscriber.active) return;
       subscriber.active = false;
       this.subscribers.delete(subscriber);
-      if (this.subscribers.size === 0 && this.listener === listener) {
+      // The listener may have been replaced since (the primary moved): close whichever is current.
+      if (this.subscribers.size === 0 && this.listener) {
+        const current = this.listener;
         this.listener = undefined;
-        await listener.then((l) => l.stop(), () => undefined);
+        await current.then((l) => l.stop(), () => undefined);
       }
     };
     try {
@@ -102,7 +132,7 @@ export class PostgresMessageBus implements MessageBus {
     return withRetry(
       'idempotent',
       async () => {
-        const sql = this.pool.dedicated({
+        const { sql, host } = await this.pool.dedicated({
           max: 1,
           connection: { application_name: 'continuum-bus' },
           // Reconnect attempts (seconds) capped at 1 s: postgres.js's default grows to 20 s, which after
@@ -115,7 +145,7 @@ export class PostgresMessageBus implements MessageBus {
           await sql.end({ timeout: 0 }).catch(() => undefined);
           throw err;
         }
-        return { sql, stop: () => sql.end({ timeout: 0 }).catch(() => undefined) };
+        return { sql, host, stop: () => sql.end({ timeout: 0 }).catch(() => undefined) };
       },
       { shouldStop: () => this.closed },
     );

@@ -25,6 +25,15 @@ export interface PostgresStoreOptions {
  * Store on PostgreSQL, tables prefixed continuum_ so it can share a database. The URL may list several
  * hosts (postgres://u@h1:5432,h2:5433/db); connections go to whichever is the primary.
  */
+/**
+ * Startup parameters of the store's connections. A node frozen mid-transaction (SIGSTOP, a VM pause, a
+ * stalled event loop) would otherwise hold its row locks, and so stall every node touching the same
+ * sessions, for as long as it is frozen: the server ends such a transaction after 2 s idle (far above a
+ * healthy node's gap between two statements of one transaction) and frees its locks. The frozen node's
+ * transaction rolls back (25P03, retried as not committed).
+ */
+export const STORE_CONNECTION = { application_name: 'continuum', idle_in_transaction_session_timeout: 2000 } as const;
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly description: string;
@@ -51,7 +60,7 @@ export class PostgresStore implements Store {
       connect_timeout: 5,
       // Server notices (e.g. "relation already exists, skipping") are not errors; keep them off stdout.
       onnotice: () => {},
-      connection: { application_name: 'continuum' },
+      connection: STORE_CONNECTION,
     });
     this.sessions = new PostgresSessionStore(this.pool);
     this.events = new PostgresEventStore(this.pool, opts.clock ?? systemClock);

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { guardPostgresJsFloatingRejections, guardPostgresJsNextWriteCrash, registerPostgresPorts } from './floating-rejections.js';
 import { errorCode, withRetry, type RetryPolicy } from './retry.js';
-import { choosePrimary, formatHost, parseMultiHostUrl, probeHosts, type HostProbe, type MultiHostUrl } from './topology.js';
+import { choosePrimary, formatHost, parseMultiHostUrl, probeHosts, type HostProbe, type MultiHostUrl, type PgHost } from './topology.js';
 
 export type Sql = postgres.Sql;
 
@@ -60,6 +60,9 @@ export class PostgresPool {
   #finding: Promise<Sql> | null = null;
   #closed = false;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #primaryListeners = new Set<(host: string) => void>();
+  /** The last primary found (kept while a search finds none, so a change is told when one is found again). */
+  #found: PgHost | null = null;
   readonly #multi: MultiHostUrl | null;
   #primary: PrimaryInfo = { host: null, timeline: null, reason: 'not looked yet', at: 0, probes: [] };
 
@@ -106,12 +109,27 @@ export class PostgresPool {
 
   /**
    * A separate postgres.js instance, owned and ended by the caller: for connections that must not be
-   * dropped when the pool is replaced, such as LISTEN (postgres.js reconnects those itself; on a
-   * multi-host URL its reconnect picks a server that is not in recovery).
+   * dropped when the pool is replaced, such as LISTEN (postgres.js reconnects those itself).
+   *
+   * With several hosts it is opened on the primary the pool writes to, never on a server postgres.js's
+   * own multi-host rule would pick (the first not in recovery: a fenced old primary back up qualifies,
+   * and a LISTEN there would hear nothing the nodes publish on the new one). `host` says which; a caller
+   * that must follow the primary re-opens on onPrimaryChange.
    */
-  dedicated(overrides: postgres.Options<Record<string, never>> = {}): Sql {
+  async dedicated(overrides: postgres.Options<Record<string, never>> = {}): Promise<{ sql: Sql; host: string | null }> {
     if (this.#closed) throw new Error('store is closed');
-    return postgres(this.url, { ...this.options, ...overrides });
+    if (!this.#multi) return { sql: postgres(this.url, { ...this.options, ...overrides }), host: null };
+    await this.current();
+    const found = this.#found;
+    if (found === null) throw Object.assign(new Error(this.#primary.reason), { code: 'NO_PRIMARY' });
+    const { target_session_attrs: _ignored, ...single } = this.options;
+    return { sql: postgres(this.#multi.forHost(found), { ...single, ...overrides }), host: formatHost(found) };
+  }
+
+  /** Called with the new primary (host:port) whenever the pool finds a different one than before. */
+  onPrimaryChange(listener: (host: string) => void): () => void {
+    this.#primaryListeners.add(listener);
+    return () => void this.#primaryListeners.delete(listener);
   }
 
   /**
@@ -147,6 +165,10 @@ export class PostgresPool {
     if (!primary) throw Object.assign(new Error(reason), { code: 'NO_PRIMARY' });
     const { target_session_attrs: _ignored, ...single } = this.options;
     this.#sql = postgres(multi.forHost(primary), single);
+    const before = this.#found ? formatHost(this.#found) : null;
+    this.#found = { host: primary.host, port: primary.port };
+    const host = formatHost(primary);
+    if (before !== null && before !== host) for (const l of [...this.#primaryListeners]) l(host);
     return this.#sql;
   }
 

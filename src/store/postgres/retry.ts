@@ -28,6 +28,7 @@ const NOT_COMMITTED = new Set([
   '25006', // read_only_sql_transaction: we reached a standby or a demoted primary
   '40001', // serialization_failure
   '40P01', // deadlock_detected
+  '25P03', // idle_in_transaction_session_timeout: the server rolled the transaction back
 ]);
 
 /**
