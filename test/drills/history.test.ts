@@ -17,14 +17,14 @@ function result(over: Partial<DrillResult> = {}): DrillResult {
       { name: 'Failover', metric: 'failover_ms', plan: { op: '<', value: 5000, text: '< 5000' }, goal: { op: '<=', value: 1000, text: '<= 1000' } },
       { name: 'Error rate', metric: 'error_rate', plan: { op: '<', value: 0.1, text: '< 0.1' } },
     ],
-    { failover_ms: 1200, error_rate: 0.0004, interruption_ms: null, recovery_ms: null, sessions_lost: 0, subscriptions_lost: 0, requests_failed: 0, acknowledged_writes_lost: 0, write_outage_ms: null, steady_state_deviated: null, activities_failed: 0 },
+    { failover_ms: 1200, error_rate: 0.0004, interruption_ms: null, recovery_ms: null, restore_ms: null, sessions_lost: 0, subscriptions_lost: 0, requests_failed: 0, acknowledged_writes_lost: 0, write_outage_ms: null, steady_state_deviated: null, activities_failed: 0 },
     'goal',
   );
   return {
     id: 'r1', scenario: 'single-node-failure', title: 'Single <node> failure', kind: 'chaos', status: 'completed', passed: false, against: 'goal',
     started_at: new Date(10 * DAY).toISOString(), ended_at: new Date(10 * DAY + 60_000).toISOString(), duration_ms: 60_000, scale: 1, target: 'local',
     load: { sessions: 10, subscribed: 0.5, workers: 2, modern: 0.2, new_sessions_per_second: 1 }, criteria,
-    failover_ms: 1200, interruption_ms: 100, recovery_ms: 3000, sessions_total: 12, sessions_lost: 0, subscriptions_total: 5, subscriptions_lost: 0,
+    failover_ms: 1200, interruption_ms: 100, recovery_ms: 3000, restore_ms: 5000, sessions_total: 12, sessions_lost: 0, subscriptions_total: 5, subscriptions_lost: 0,
     requests_total: 2500, requests_failed: 1, error_rate: 0.0004, acknowledged_writes_total: 2, acknowledged_writes_lost: 0, write_outage_ms: null,
     steady_state: { before: true, after: true, deviated: 0 }, steady_state_p99_ms: 12,
     timeline: [{ t: 0, requests: 100, failed: 0, p50_ms: 3, p99_ms: 9 }, { t: 1, requests: 80, failed: 1, p50_ms: 4, p99_ms: 900 }],

@@ -60,7 +60,7 @@ export const SMALL = ['--sessions', '20', '--workers', '6'];
 
 /** What every drill's JSON holds, whatever the scenario (the keys of the issue's contract). */
 export function assertShape(r: DrillResult, scenario: string): void {
-  for (const key of ['scenario', 'passed', 'criteria', 'failover_ms', 'sessions_total', 'sessions_lost', 'requests_total', 'requests_failed', 'error_rate', 'recovery_ms', 'acknowledged_writes_lost', 'timeline']) {
+  for (const key of ['scenario', 'passed', 'criteria', 'failover_ms', 'sessions_total', 'sessions_lost', 'requests_total', 'requests_failed', 'error_rate', 'recovery_ms', 'restore_ms', 'acknowledged_writes_lost', 'timeline']) {
     assert.ok(key in r, `result has ${key}`);
   }
   assert.equal(r.scenario, scenario);

@@ -96,6 +96,35 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
     }
   });
 
+  it('sends a burst in batches without losing, reordering or folding messages, identical ones included', async () => {
+    const url = await freshDatabase();
+    const store = new PostgresStore(url);
+    const peer = new PostgresStore(url);
+    try {
+      await store.migrate();
+      const received: BusMessage[] = [];
+      const unsubscribe = await store.bus.subscribe((m) => void received.push(m));
+      // Published without waiting, as a busy node does: they queue and go out a batch per round trip.
+      const sends: Promise<void>[] = [];
+      for (let n = 0; n < 3000; n++) {
+        sends.push(peer.bus.publish('burst', { n }));
+        if (n % 1000 === 0) sends.push(peer.bus.publish('burst', { same: true }), peer.bus.publish('burst', { same: true }));
+      }
+      await Promise.all(sends);
+      await waitFor('every message', () => received.length === sends.length, 30_000);
+      const ns = received.filter((m) => m.payload.n !== undefined).map((m) => m.payload.n as number);
+      assert.deepEqual(ns, Array.from({ length: 3000 }, (_, n) => n));
+      assert.equal(received.filter((m) => m.payload.same === true).length, 6);
+      // The identical pairs arrive where they were published: right after n = 0, 1000 and 2000.
+      const at = received.findIndex((m) => m.payload.same === true);
+      assert.equal(received[at - 1].payload.n, 0);
+      await unsubscribe();
+    } finally {
+      await store.close();
+      await peer.close();
+    }
+  });
+
   it('ignores notifications on its channel that are not bus messages', async () => {
     const url = await freshDatabase();
     const store = new PostgresStore(url);

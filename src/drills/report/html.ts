@@ -63,7 +63,7 @@ ${rows}
 </table>
 <h2>Measured</h2>
 <ul>
-<li>failover (client-visible): ${r.failover_ms ?? '-'} ms; longest interruption: ${r.interruption_ms ?? '-'} ms; recovery: ${r.recovery_ms ?? '-'} ms</li>
+<li>failover (client-visible): ${r.failover_ms ?? '-'} ms; longest interruption: ${r.interruption_ms ?? '-'} ms; recovery: ${r.recovery_ms ?? '-'} ms; restored (revert done): ${r.restore_ms ?? '-'} ms</li>
 <li>sessions lost: ${r.sessions_lost} of ${r.sessions_total}; subscriptions lost: ${r.subscriptions_lost} of ${r.subscriptions_total}</li>
 <li>requests failed: ${r.requests_failed} of ${r.requests_total} (${(r.error_rate * 100).toFixed(3)} %)</li>
 <li>acknowledged writes lost: ${r.acknowledged_writes_lost ?? 'not checked'} of ${r.acknowledged_writes_total}</li>

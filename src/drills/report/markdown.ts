@@ -28,7 +28,7 @@ export function markdownReport(r: DrillResult): string {
     '',
     '## Measured',
     '',
-    `- failover (client-visible): ${fmt(r.failover_ms, 'ms')}; longest service interruption: ${fmt(r.interruption_ms, 'ms')}; recovery: ${fmt(r.recovery_ms, 'ms')}`,
+    `- failover (client-visible): ${fmt(r.failover_ms, 'ms')}; longest service interruption: ${fmt(r.interruption_ms, 'ms')}; recovery: ${fmt(r.recovery_ms, 'ms')}; restored (revert done): ${fmt(r.restore_ms, 'ms')}`,
     `- sessions: ${r.sessions_lost} lost of ${r.sessions_total}; subscriptions: ${r.subscriptions_lost} lost of ${r.subscriptions_total}`,
     `- requests: ${r.requests_failed} failed of ${r.requests_total} (${(r.error_rate * 100).toFixed(3)} %); steady-state p99 ${r.steady_state_p99_ms} ms`,
     `- acknowledged writes: ${r.acknowledged_writes_lost ?? 'not checked'} lost of ${r.acknowledged_writes_total}; write outage ${fmt(r.write_outage_ms, 'ms')}`,

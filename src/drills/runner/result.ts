@@ -41,6 +41,9 @@ export interface DrillResult {
   failover_ms: number | null;
   interruption_ms: number | null;
   recovery_ms: number | null;
+  /** From each fault until the revert that answered it (a restart, a heal, a runbook) had finished: the
+   * operators' time to restore, a pause for detection included; the worst over the faults. */
+  restore_ms: number | null;
   sessions_total: number;
   sessions_lost: number;
   subscriptions_total: number;

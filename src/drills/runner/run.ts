@@ -58,7 +58,7 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
   /** The stderr tail of every node that exited without the drill stopping it. */
   const nodeLogs: Record<string, string> = {};
   const journal: DrillResult['journal'] = { run: [], rollbacks: [], steady_states: { before: [], after: [] } };
-  const faults: { at: number; until: number | null; lasting: boolean; name: string }[] = [];
+  const faults: { at: number; until: number | null; restored: number | null; lasting: boolean; name: string }[] = [];
   let phase = 'starting';
   let topology: LocalTopology | null = null;
   let generator: LoadGenerator | null = null;
@@ -126,10 +126,14 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
         if (run) journal.run.push(run);
         const started = run?.start_ms ?? at;
         if (isFault(a)) {
-          faults.push({ at: started, until: null, lasting: lasting(a), name: a.name });
+          faults.push({ at: started, until: null, restored: null, lasting: lasting(a), name: a.name });
           mark(a.name, 'fault', started);
         } else if (isRevert(a)) {
-          for (const f of faults) if (f.until === null) f.until = started;
+          for (const f of faults) {
+            if (f.until !== null) continue;
+            f.until = started;
+            f.restored = run?.end_ms ?? started;
+          }
           mark(a.name, 'revert', started);
         } else mark(a.name, a.type, started);
         if (run && run.status === 'failed') problems.push(`${a.name}: ${run.error}`);
@@ -146,7 +150,13 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
       o.log(`drill: rollback ${a.name}`);
       const run = await runActivity(a, ctx);
       journal.rollbacks.push(run);
-      if (isRevert(a)) for (const f of faults) if (f.until === null) f.until = run.start_ms;
+      if (isRevert(a)) {
+        for (const f of faults) {
+          if (f.until !== null) continue;
+          f.until = run.start_ms;
+          f.restored = run.end_ms;
+        }
+      }
       mark(a.name, 'revert', run.start_ms);
       if (run.status === 'failed') problems.push(`rollback ${a.name}: ${run.error}`);
     }
@@ -186,6 +196,8 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
   const recovery = faults.length
     ? Math.round(Math.max(...faults.map((f, i) => Math.min(history.lastImpactAfter(f.at, slow), (faults[i + 1]?.at ?? end) - f.at))))
     : null;
+  const restores = faults.filter((f) => f.restored !== null).map((f) => f.restored! - f.at);
+  const restore = restores.length ? Math.round(Math.max(...restores)) : null;
   const lastActivity = Math.max(...journal.run.map((r) => r.end_ms), ...journal.rollbacks.map((r) => r.end_ms), firstFault ?? 0);
   const interruption = firstFault !== null ? Math.round(history.interruptionFrom(firstFault, Math.max(firstFault + 1000, lastActivity))) : null;
   const writes = history.ops.filter((x) => x.kind === 'initialize');
@@ -199,6 +211,7 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
     failover_ms: failover,
     interruption_ms: interruption,
     recovery_ms: recovery,
+    restore_ms: restore,
     sessions_lost: verification ? verification.sessionsLost.length : null,
     subscriptions_lost: verification ? verification.subscriptionsLost.length : null,
     error_rate: ops.length ? failed / ops.length : null,
@@ -228,6 +241,7 @@ export async function runExperiment(exp: Experiment, o: RunOptions): Promise<Dri
     failover_ms: failover,
     interruption_ms: interruption,
     recovery_ms: recovery,
+    restore_ms: restore,
     sessions_total: verification?.sessionsTotal ?? 0,
     sessions_lost: verification?.sessionsLost.length ?? 0,
     subscriptions_total: verification?.subscriptionsTotal ?? 0,

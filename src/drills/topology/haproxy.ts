@@ -21,8 +21,9 @@ export interface DrillBalancer {
 /**
  * A real HAProxy in front of the nodes, configured as deploy/haproxy/haproxy.cfg recommends (round robin,
  * /readyz checks, retries of requests that never reached a node, open streams cut when a node is marked
- * down, slow start for a node that comes back), with faster checks (a node that stops answering is out
- * within about 2 s: check timeout 750 ms, 2 failures). Its config lives in the drill's work directory.
+ * down, slow start for a node that comes back). Checks time out after 2 s: tighter timeouts (750 ms, 2
+ * failures) had HAProxy mark every node down during a busy second of a full-size run on two cores, and
+ * answer "no server is available" to everyone. Its config lives in the drill's work directory.
  */
 export async function startHaproxy(binary: string, dir: string, backends: { id: string; port: number }[]): Promise<DrillBalancer> {
   const port = await freePort();
@@ -34,7 +35,7 @@ export async function startHaproxy(binary: string, dir: string, backends: { id: 
 defaults
   mode http
   timeout connect 500ms
-  timeout check 750ms
+  timeout check 2s
   timeout client 120s
   timeout server 120s
   timeout tunnel 1h
@@ -49,7 +50,7 @@ backend nodes
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 500ms fastinter 200ms fall 2 rise 2 slowstart 5s on-marked-down shutdown-sessions
+  default-server inter 500ms fastinter 200ms fall 3 rise 2 slowstart 5s on-marked-down shutdown-sessions
 ${backends.map((b) => `  server ${b.id} 127.0.0.1:${b.port} check`).join('\n')}
 `,
   );

@@ -13,6 +13,16 @@ interface Subscriber {
   active: boolean;
 }
 
+interface Pending {
+  envelope: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** At most this many messages, or about this many bytes, per NOTIFY round trip. */
+const BATCH_MAX = 500;
+const BATCH_BYTES = 512 * 1024;
+
 interface Listener {
   /** A postgres.js instance of our own (not the pool's), so replacing the pool does not drop it. */
   sql: Sql;
@@ -22,9 +32,10 @@ interface Listener {
 }
 
 /**
- * Bus over LISTEN/NOTIFY. publish() is one pg_notify() through the pool; publishes from one store are
- * sent one after the other, in call order, and PostgreSQL delivers notifications in commit order, so
- * every subscriber sees one publisher's messages in publish order.
+ * Bus over LISTEN/NOTIFY. publish() queues the message; the queue goes out in batches, one statement of
+ * pg_notify() calls per round trip through the pool, one batch after the other, in publish order; and
+ * PostgreSQL delivers notifications in commit order (and a transaction's in the order sent), so every
+ * subscriber sees one publisher's messages in publish order.
  *
  * Each store instance holds at most one LISTEN connection, opened by its first subscriber and closed
  * with its last, shared by all its subscribers. postgres.js re-opens it and listens again by itself
@@ -42,8 +53,11 @@ interface Listener {
 export class PostgresMessageBus implements MessageBus {
   private readonly subscribers = new Set<Subscriber>();
   private listener?: Promise<Listener>;
-  /** The previous publish: the next one is sent only once it has settled. */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** Messages waiting to be sent, in publish order (see flush). */
+  private readonly queue: Pending[] = [];
+  private flushing = false;
+  /** The flush under way (it sends everything queued before it ends, later publishes included). */
+  private flushed: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly pool: PostgresPool) {
@@ -77,12 +91,44 @@ export class PostgresMessageBus implements MessageBus {
     } catch (err) {
       return Promise.reject(err);
     }
-    // Not retried when in doubt: a NOTIFY that did commit would be delivered twice.
-    const sent = this.tail.then(() =>
-      this.pool.run('if-not-committed', (sql) => sql`SELECT pg_notify(${PG_BUS_CHANNEL}, ${envelope})`),
-    );
-    this.tail = sent.catch(() => undefined);
-    return sent.then(() => undefined);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ envelope, resolve, reject });
+      if (!this.flushing) this.flushed = this.flush();
+    });
+  }
+
+  /**
+   * Sends what is queued, in order, a batch per round trip: one NOTIFY per statement, one at a time,
+   * could not keep up with a busy node (a few thousand messages a second), and hints queued behind a
+   * backlog of tens of seconds are as good as lost. A batch is one statement (one transaction), and
+   * PostgreSQL delivers a transaction's notifications in the order they were sent. It folds identical
+   * notifications of one transaction into one, so a batch never holds the same envelope twice.
+   */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch: Pending[] = [];
+        const seen = new Set<string>();
+        let bytes = 0;
+        while (this.queue.length > 0 && batch.length < BATCH_MAX && bytes < BATCH_BYTES && !seen.has(this.queue[0].envelope)) {
+          const next = this.queue.shift()!;
+          seen.add(next.envelope);
+          bytes += next.envelope.length;
+          batch.push(next);
+        }
+        const envelopes = batch.map((b) => b.envelope);
+        try {
+          // Not retried when in doubt: a NOTIFY that did commit would be delivered twice.
+          await this.pool.run('if-not-committed', (sql) => sql`SELECT pg_notify(${PG_BUS_CHANNEL}, e) FROM unnest(${envelopes}::text[]) AS e`);
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   async subscribe(handler: (message: BusMessage) => void): Promise<() => Promise<void>> {
@@ -121,7 +167,7 @@ export class PostgresMessageBus implements MessageBus {
     const listener = this.listener;
     this.listener = undefined;
     await listener?.then((l) => l.stop(), () => undefined);
-    await this.tail;
+    await this.flushed;
   }
 
   /**
