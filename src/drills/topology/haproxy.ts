@@ -21,9 +21,10 @@ export interface DrillBalancer {
 /**
  * A real HAProxy in front of the nodes, configured as deploy/haproxy/haproxy.cfg recommends (round robin,
  * /readyz checks, retries of requests that never reached a node, open streams cut when a node is marked
- * down, slow start for a node that comes back). Checks time out after 2 s: tighter timeouts (750 ms, 2
- * failures) had HAProxy mark every node down during a busy second of a full-size run on two cores, and
- * answer "no server is available" to everyone. Its config lives in the drill's work directory.
+ * down, slow start for a node that comes back; 3 failed checks mark a node down). Checks time out after
+ * 2 s, not deploy's 1 s: on two cores shared by every node, the balancer, PostgreSQL and a thousand
+ * clients, a full-size run's busy seconds made healthy nodes miss 1 s checks, HAProxy marked every node
+ * down and answered "no server is available" to everyone. Its config lives in the drill's work directory.
  */
 export async function startHaproxy(binary: string, dir: string, backends: { id: string; port: number }[]): Promise<DrillBalancer> {
   const port = await freePort();
