@@ -11,8 +11,8 @@ const WATCHED = 'test://watched-resource';
 
 /** What every official client must be able to do through Continuum, whatever the SDK, era or transport. */
 /**
- * `lateProgressMayDrop`: the SDK v2 client dispatches notifications a microtask after it reads them but
- * settles a response at once, so over stdio (SDK transport on both ends, messages back to back) the last
+ * `lateProgressMayDrop`: the SDK clients (v1 and v2, `Protocol._onnotification`) dispatch notifications a
+ * microtask after they read them but settle a response at once, so over stdio (SDK transport on both ends, messages back to back) the last
  * progress notification can arrive after its request is settled and be dropped by the client. Over
  * Continuum's HTTP every event is committed before it is written, which spaces them out; there the
  * sequence must be exact.
@@ -94,6 +94,6 @@ describe('official SDK clients against continuum', () => {
   behaviours('SDK v1 client, Streamable HTTP (2025-11-25)', () => httpV1(node.url), { subscriptions: true });
   behaviours('SDK v2 client, Streamable HTTP (2025-11-25)', () => httpV2(node.url, 'legacy'), { subscriptions: true });
   behaviours('SDK v2 client, Streamable HTTP (2026-07-28)', () => httpV2(node.url, 'modern'), { subscriptions: false });
-  behaviours('SDK v1 client, stdio', () => stdioV1(EXAMPLE), { subscriptions: true });
+  behaviours('SDK v1 client, stdio', () => stdioV1(EXAMPLE), { subscriptions: true, lateProgressMayDrop: true });
   behaviours('SDK v2 client, stdio', () => stdioV2(EXAMPLE), { subscriptions: true, lateProgressMayDrop: true });
 });

@@ -18,6 +18,22 @@ export interface DrillBalancer {
   killNow(): void;
 }
 
+/** HAProxy's timeouts and health-check pacing (its config syntax: 500ms, 2s). */
+export interface HaproxyTiming {
+  connectTimeout: string;
+  checkTimeout: string;
+  /** Check interval, and the faster one while a node's state is changing. */
+  inter: string;
+  fastinter: string;
+  fall: number;
+  rise: number;
+  /** Ramp-up of a node that comes back ('0s': none). */
+  slowstart: string;
+}
+
+/** The drill's timings (see startHaproxy for why the check timeout is 2 s). */
+export const DRILL_TIMING: HaproxyTiming = { connectTimeout: '500ms', checkTimeout: '2s', inter: '500ms', fastinter: '200ms', fall: 3, rise: 2, slowstart: '5s' };
+
 /**
  * A real HAProxy in front of the nodes, configured as deploy/haproxy/haproxy.cfg recommends (round robin,
  * /readyz checks, retries of requests that never reached a node, open streams cut when a node is marked
@@ -26,7 +42,12 @@ export interface DrillBalancer {
  * clients, a full-size run's busy seconds made healthy nodes miss 1 s checks, HAProxy marked every node
  * down and answered "no server is available" to everyone. Its config lives in the drill's work directory.
  */
-export async function startHaproxy(binary: string, dir: string, backends: { id: string; port: number }[]): Promise<DrillBalancer> {
+export async function startHaproxy(
+  binary: string,
+  dir: string,
+  backends: { id: string; port: number }[],
+  timing: HaproxyTiming = DRILL_TIMING,
+): Promise<DrillBalancer> {
   const port = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(
@@ -35,8 +56,8 @@ export async function startHaproxy(binary: string, dir: string, backends: { id: 
   maxconn 8000
 defaults
   mode http
-  timeout connect 500ms
-  timeout check 2s
+  timeout connect ${timing.connectTimeout}
+  timeout check ${timing.checkTimeout}
   timeout client 120s
   timeout server 120s
   timeout tunnel 1h
@@ -51,7 +72,7 @@ backend nodes
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 500ms fastinter 200ms fall 3 rise 2 slowstart 5s on-marked-down shutdown-sessions
+  default-server inter ${timing.inter} fastinter ${timing.fastinter} fall ${timing.fall} rise ${timing.rise} slowstart ${timing.slowstart} on-marked-down shutdown-sessions
 ${backends.map((b) => `  server ${b.id} 127.0.0.1:${b.port} check`).join('\n')}
 `,
   );
