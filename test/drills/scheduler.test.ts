@@ -125,6 +125,26 @@ describe('drill scheduler', () => {
     await store.close();
   });
 
+  it('runs an experiment of another kind once per chaos period too (its record leaves the chaos slot open)', async () => {
+    const store = await sqliteStore('d.db');
+    const clock = new ManualClock(300 * DAY);
+    const l = launcher(clock);
+    const s = new DrillScheduler({ config, store, clock, nodeId: 'node-a', isLeader: () => true, log, launch: l.launch });
+    const ran = s.tick();
+    await eventually(async () => assert.equal(l.calls.length, 1));
+    l.finish({ result: { ...resultAt(clock.now(), 'k1'), kind: 'drill' } as DrillResult, exitCode: 0 });
+    assert.equal(await ran, 'ran');
+    assert.equal((await listRecords(store))[0].type, 'drill');
+    clock.advance(config.auto.timeout * 2);
+    assert.equal(await s.tick(), 'not-due');
+    clock.advance(config.schedule.chaos);
+    const again = s.tick();
+    await eventually(async () => assert.equal(l.calls.length, 2));
+    l.finish({ result: null, exitCode: 2, error: 'x' });
+    assert.equal(await again, 'ran');
+    await store.close();
+  });
+
   it('is off unless an experiment is configured', async () => {
     const store = await sqliteStore('c.db');
     const s = new DrillScheduler({ config: drillsConfigSchema.parse({}), store, clock: new ManualClock(0), nodeId: 'n', isLeader: () => true, log });

@@ -89,6 +89,10 @@ export class DrillScheduler {
     const records = await listRecords(store);
     const chaos = scheduleRows(config, records, now).find((r) => r.type === 'chaos')!;
     if (chaos.state !== 'overdue' && chaos.state !== 'never run') return 'not-due';
+    // An experiment whose kind is not chaos is recorded under its own kind and leaves the chaos slot
+    // open: the last scheduled run that produced a result also counts, so it runs once per period.
+    const ranAt = (await store.controlEvents.readStream(SCHEDULE_STREAM)).filter((e) => e.type === DRILL_SCHEDULED_ENDED && e.data.id !== null).at(-1)?.at;
+    if (ranAt !== undefined && now < ranAt + config.schedule.chaos) return 'not-due';
     const last = records.filter((r) => r.type === 'chaos').at(-1);
     const window = Math.floor(now / config.auto.timeout);
     const experiment = config.auto.experiment!;
