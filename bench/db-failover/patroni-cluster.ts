@@ -5,11 +5,14 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPostgresBinaries } from '../../src/database/local/replicated-cluster.js';
+import { findPostgresBinaries, waitFor as waitUntil } from '../../src/database/local/server-process.js';
+
+/** Patroni's loops are slower: poll every 200 ms. */
+const waitFor = (check: () => Promise<boolean>, ms: number, what: string) => waitUntil(check, ms, what, 200);
 import { PatroniClient } from '../../src/database/patroni.js';
+import { freePort } from '../../src/core/free-port.js';
 
 export interface PatroniTimings {
   ttl: number;
@@ -32,17 +35,6 @@ export interface LocalPatroniCluster {
   /** kill -9 of the leader's Patroni and PostgreSQL processes (a lost machine). */
   killLeader(): Promise<PatroniMemberProc>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function which(bin: string): string {
@@ -211,16 +203,3 @@ postgresql:
   };
 }
 
-async function waitFor(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -8,12 +8,13 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
+import { freePort } from '../../src/core/free-port.js';
+import { asOwner, findPostgresBinaries, serverOwner, type OsUser } from '../../src/database/local/server-process.js';
 import { redactPostgresUrl } from '../../src/store/postgres/url.js';
 
 const run = promisify(execFile);
@@ -59,7 +60,7 @@ async function findAdminUrl(): Promise<string> {
   const fromEnv = process.env[TEST_POSTGRES_URL_ENV];
   if (fromEnv) return fromEnv;
   if (await answers(DEFAULT_ADMIN_URL)) return DEFAULT_ADMIN_URL;
-  const binDir = findServerBinaries();
+  const binDir = findPostgresBinaries();
   if (binDir) {
     return (await startPrivateCluster({ binDir })).url;
   }
@@ -92,16 +93,6 @@ async function answers(url: string): Promise<boolean> {
   } finally {
     await sql.end({ timeout: 1 }).catch(() => {});
   }
-}
-
-/** The bin directory of the newest installed PostgreSQL server, or undefined. */
-export function findServerBinaries(): string | undefined {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root)
-    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions.length > 0 ? join(root, versions[0], 'bin') : undefined;
 }
 
 export interface PrivateClusterOptions {
@@ -140,7 +131,7 @@ export interface PrivateCluster {
  * user (runuser) and the temp dir is handed to that user.
  */
 export async function startPrivateCluster(opts: PrivateClusterOptions = {}): Promise<PrivateCluster> {
-  const binDir = opts.binDir ?? findServerBinaries();
+  const binDir = opts.binDir ?? findPostgresBinaries();
   if (!binDir) {
     throw new Error(`no PostgreSQL server binaries under ${SERVER_BINARIES_GLOB}; apt-get install postgresql`);
   }
@@ -206,27 +197,6 @@ export async function startPrivateCluster(opts: PrivateClusterOptions = {}): Pro
   return cluster;
 }
 
-interface OsUser {
-  uid: number;
-  gid: number;
-}
-
-/** The postgres OS user when we are root (the server will not run as root), else undefined. */
-function serverOwner(): OsUser | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch {
-    throw new Error('running as root, and PostgreSQL refuses to run as root, but there is no "postgres" OS user to run it as');
-  }
-}
-
-function asOwner(owner: OsUser | undefined, binary: string, args: string[]): [string, string[]] {
-  return owner ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
-}
-
 function configure(dataDir: string, port: number, opts: PrivateClusterOptions, owner: OsUser | undefined): void {
   const settings: Record<string, string | number | boolean> = {
     listen_addresses: '127.0.0.1',
@@ -252,13 +222,3 @@ function writeOwned(file: string, text: string, owner: OsUser | undefined): void
   if (owner) chownSync(file, owner.uid, owner.gid);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

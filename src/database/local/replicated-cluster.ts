@@ -13,13 +13,16 @@
  * only once standby1 has flushed it. PostgreSQL refuses to run as root; under root every server
  * binary runs as the `postgres` OS user (runuser) and the directories are handed to that user.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
+import { freePort } from '../../core/free-port.js';
+import { asOwner, findPostgresBinaries, serverOwner, waitFor } from './server-process.js';
+
+export { findPostgresBinaries } from './server-process.js';
 
 const run = promisify(execFile);
 
@@ -74,43 +77,6 @@ export interface ReplicatedCluster {
   stop(): Promise<void>;
 }
 
-const SERVER_ROOT = '/usr/lib/postgresql';
-
-export function findPostgresBinaries(): string | undefined {
-  if (!existsSync(SERVER_ROOT)) return undefined;
-  const versions = readdirSync(SERVER_ROOT)
-    .filter((v) => existsSync(join(SERVER_ROOT, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions.length > 0 ? join(SERVER_ROOT, versions[0], 'bin') : undefined;
-}
-
-interface OsUser {
-  uid: number;
-  gid: number;
-}
-
-function serverOwner(): OsUser | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch {
-    throw new Error('running as root, and PostgreSQL refuses to run as root, but there is no "postgres" OS user to run it as (useradd postgres)');
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 function confLine(k: string, v: string | number | boolean): string {
   return `${k} = ${typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v)}`;
 }
@@ -153,7 +119,7 @@ function alive(pid: number): boolean {
 
 export async function startReplicatedCluster(opts: ReplicatedClusterOptions): Promise<ReplicatedCluster> {
   const binDir = opts.binDir ?? findPostgresBinaries();
-  if (!binDir) throw new Error(`no PostgreSQL server binaries under ${SERVER_ROOT}/*/bin; on Debian: apt-get install postgresql`);
+  if (!binDir) throw new Error(`no PostgreSQL server binaries under /usr/lib/postgresql/*/bin; on Debian: apt-get install postgresql`);
   const owner = serverOwner();
   const ownDir = opts.dir === undefined;
   const baseDir = opts.dir ?? mkdtempSync(join(tmpdir(), 'continuum-pgrepl-'));
@@ -164,7 +130,7 @@ export async function startReplicatedCluster(opts: ReplicatedClusterOptions): Pr
 
   const runAsOwner = async (binary: string, args: string[]): Promise<string> => {
     const file = join(binDir, binary);
-    const [cmd, argv] = owner ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+    const [cmd, argv] = asOwner(owner, file, args);
     const { stdout } = await run(cmd, argv, { maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   };
@@ -352,16 +318,3 @@ function killTree(pid: number): void {
   }
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
