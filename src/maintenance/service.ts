@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { DuplicateControlEvent, StreamVersionConflict, type ControlEventStore, type NewControlEvent } from '../store/control-port.js';
 import type { JsonObject } from '../store/port.js';
+import { StreamProjection } from '../store/stream-projection.js';
 import { applyMaintenanceEvent, foldMaintenance, ME, type ScheduledData } from './events.js';
 import { isActive, MAINTENANCE_STREAM_PREFIX, maintenanceStream, TRANSITIONS, type Maintenance, type MaintenanceStatus } from './model.js';
 
@@ -35,38 +36,15 @@ export interface ScheduleInput {
 
 type Draft = Omit<NewControlEvent, 'actor' | 'at'>;
 const MAX_ATTEMPTS = 8;
-const PAGE = 500;
 
 /** Every window, caught up from the control event log (for lists and the auto-transition tick). */
-export class MaintenanceProjection {
-  private readonly windows = new Map<string, Maintenance>();
-  private lastSeq = 0;
-  private running: Promise<void> | null = null;
-
-  constructor(private readonly events: ControlEventStore) {}
-
-  catchUp(): Promise<void> {
-    this.running ??= this.read().finally(() => (this.running = null));
-    return this.running;
+export class MaintenanceProjection extends StreamProjection<Maintenance> {
+  constructor(events: ControlEventStore) {
+    super(events, MAINTENANCE_STREAM_PREFIX, applyMaintenanceEvent);
   }
 
   async list(): Promise<Maintenance[]> {
-    await this.catchUp();
-    return [...this.windows.values()].sort((a, b) => b.scheduledFor - a.scheduledFor || (a.id < b.id ? -1 : 1));
-  }
-
-  private async read(): Promise<void> {
-    for (;;) {
-      const batch = await this.events.readAfter(this.lastSeq, PAGE);
-      for (const e of batch) {
-        this.lastSeq = e.seq;
-        if (!e.streamId.startsWith(MAINTENANCE_STREAM_PREFIX)) continue;
-        const id = e.streamId.slice(MAINTENANCE_STREAM_PREFIX.length);
-        const next = applyMaintenanceEvent(this.windows.get(id) ?? null, e);
-        if (next) this.windows.set(id, next);
-      }
-      if (batch.length < PAGE) return;
-    }
+    return (await this.all()).sort((a, b) => b.scheduledFor - a.scheduledFor || (a.id < b.id ? -1 : 1));
   }
 }
 
