@@ -23,8 +23,15 @@ export interface ClusterOptions {
   /** Extra state published with each heartbeat. */
   state: () => Record<string, string | number | boolean | null>;
   onDecision?: (decision: Decision) => void;
+  /** Names this process (sent as state.bootId): a restart under the same node id gets a new startedAt. */
+  bootId?: string;
   /** An operator asked this node to drain (continuum drain <node>). */
   onDrainRequested?: () => void;
+  /**
+   * Peers that were healthy and are not any more, or came back as a new process: whatever they had
+   * committed but not yet announced on the bus will never be announced.
+   */
+  onPeersLost?: (ids: string[]) => void;
   monotonic?: () => number;
 }
 
@@ -43,6 +50,8 @@ export class Cluster {
   readonly leader: LeaderLease;
   readonly partition: PartitionTracker;
   private members: { id: string; region: string }[] = [];
+  /** Healthy peers at the last view, with the start time of their process. */
+  private healthyPeers = new Map<string, number>();
   private unsubscribe?: () => Promise<void>;
   private readonly monotonic: () => number;
 
@@ -57,7 +66,7 @@ export class Cluster {
       intervalMs: o.heartbeatMs,
       failAfterMs: o.failAfterMs,
       log: o.log,
-      state: () => ({ ...o.state(), leader: this.leader.isLeader, partition: this.partition.current.band, side: this.partition.current.side }),
+      state: () => ({ ...o.state(), ...(o.bootId ? { bootId: o.bootId } : {}), leader: this.leader.isLeader, partition: this.partition.current.band, side: this.partition.current.side }),
       onBeat: (ok) => void this.observe(ok),
     });
     this.leader = new LeaderLease({
@@ -96,6 +105,7 @@ export class Cluster {
         const members = view.filter((n) => n.ageMs <= this.o.memberWindowMs || n.id === this.o.nodeId);
         this.members = members.map((n) => ({ id: n.id, region: n.region }));
         reachable = members.filter((n) => n.healthy || n.id === this.o.nodeId).map((n) => n.id);
+        this.notePeers(view);
       } catch {
         storeReachable = false;
       }
@@ -106,6 +116,18 @@ export class Cluster {
       this.o.log.warn({ band: decision.band, side: decision.side, action: decision.action, durationMs: Math.round(decision.durationMs) }, `partition policy: ${decision.reason}`);
       this.o.onDecision?.(decision);
     }
+  }
+
+  /** The peers this node saw healthy at its last heartbeat. */
+  get healthyPeerIds(): string[] {
+    return [...this.healthyPeers.keys()];
+  }
+
+  private notePeers(view: MemberView[]): void {
+    const healthy = new Map(view.filter((n) => n.healthy && n.id !== this.o.nodeId).map((n) => [n.id, n.startedAt]));
+    const lost = [...this.healthyPeers].filter(([id, startedAt]) => healthy.get(id) !== startedAt).map(([id]) => id);
+    this.healthyPeers = healthy;
+    if (lost.length > 0) this.o.onPeersLost?.(lost);
   }
 
   async view(): Promise<MemberView[]> {

@@ -223,6 +223,8 @@ export class ContinuumNode {
           this.log.info('drain requested by an operator');
           void this.stop();
         },
+        bootId: randomId(this.o.random ?? cryptoRandom),
+        onPeersLost: (ids) => this.engine.resync(`lost ${ids.join(', ')}`),
       });
       await this.cluster.start();
     }

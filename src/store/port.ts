@@ -163,8 +163,10 @@ export interface MessageBus {
   /**
    * Calls `handler` for every message published after the subscription started, by any process on this
    * store, in publish order per publisher. Resolves once listening; the returned function stops it.
+   * `onGap` is called when messages may have been missed since (PostgreSQL: the LISTEN connection was
+   * re-established, on the same server or on a new primary): the subscriber re-reads what it watches.
    */
-  subscribe(handler: (message: BusMessage) => void): Promise<() => Promise<void>>;
+  subscribe(handler: (message: BusMessage) => void, onGap?: () => void): Promise<() => Promise<void>>;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { LEADER_LEASE } from '../../src/cluster/index.js';
 import { openStore } from '../../src/store/index.js';
 import { connectV1 } from '../support/clients.js';
@@ -6,6 +8,36 @@ import { startCluster, stopCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { startHaproxy } from '../support/haproxy.js';
 import { onBothStores } from '../support/stores.js';
+
+/**
+ * SIGSTOPs `child` at a moment it holds no write lock on the SQLite file. A process paused inside a
+ * write transaction keeps the file's lock, and every other process's writes wait for it until it
+ * resumes: on one SQLite file nothing can route around that (README, "Clusters"). This test is about
+ * routing around a paused peer, so when the pause caught the lock it resumes the node and pauses again.
+ */
+async function pauseOutsideWrite(child: ChildProcess, storeUrl: string): Promise<void> {
+  if (!storeUrl.startsWith('sqlite:')) {
+    child.kill('SIGSTOP');
+    return;
+  }
+  const db = new Database(storeUrl.slice('sqlite:'.length));
+  try {
+    db.pragma('busy_timeout = 250');
+    for (let attempt = 1; ; attempt++) {
+      child.kill('SIGSTOP');
+      try {
+        db.exec('BEGIN IMMEDIATE; ROLLBACK');
+        return;
+      } catch (err) {
+        if (attempt >= 20 || !/locked|busy/i.test((err as Error).message)) throw err;
+        child.kill('SIGCONT');
+        await new Promise((r) => setTimeout(r, 50)); // let it finish that transaction before the next try
+      }
+    }
+  } finally {
+    db.close();
+  }
+}
 
 /** The paused node is marked down and routed around; resumed, it cannot act on its stale lease. */
 async function pauseAndResume(storeUrl: string): Promise<void> {
@@ -20,7 +52,7 @@ async function pauseAndResume(storeUrl: string): Promise<void> {
       return lease!;
     });
     const victim = nodes.find((n) => n.id === leader.holder)!;
-    victim.proc!.child.kill('SIGSTOP');
+    await pauseOutsideWrite(victim.proc!.child, storeUrl);
     try {
       // Another node takes the lease with a higher epoch, and the paused node shows as down.
       const next = await eventually(async () => {

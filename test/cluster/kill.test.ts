@@ -4,6 +4,7 @@ import { connectV1 } from '../support/clients.js';
 import { startCluster, stopCluster } from '../support/cluster.js';
 import { startHaproxy } from '../support/haproxy.js';
 import { onBothStores } from '../support/stores.js';
+import { within } from '../support/eventually.js';
 
 interface Op {
   client: number;
@@ -29,9 +30,11 @@ async function killUnderLoad(storeUrl: string): Promise<void> {
   let running = true;
   let completed = 0;
   const progressWaiters: { n: number; resolve: () => void }[] = [];
+  const inFlight = new Map<number, Op>();
   const load = clients.map(async (c, client) => {
     for (let n = 0; running; n++) {
       const op: Op = { client, start: Date.now(), end: 0, ok: false };
+      inFlight.set(client, op);
       try {
         const r = await c.client.callTool({ name: 'echo', arguments: { text: `${client}:${n}` } });
         op.ok = JSON.stringify(r.content) === JSON.stringify([{ type: 'text', text: `${client}:${n}` }]);
@@ -52,7 +55,15 @@ async function killUnderLoad(storeUrl: string): Promise<void> {
       }
     }
   });
-  const afterCalls = (k: number) => new Promise<void>((resolve) => progressWaiters.push({ n: completed + k, resolve }));
+  // What a stuck wait reports: the calls still open (how long, and whether they are retries) and the stream.
+  const state = () => {
+    const now = Date.now();
+    const open = [...inFlight.values()].filter((o) => o.end === 0).map((o) => `client ${o.client} ${o.error ? `retrying after "${o.error}"` : 'calling'} for ${now - o.start} ms`);
+    return `${completed} calls done; open: ${open.join('; ') || 'none'}; kills at +${kills.map((t) => now - t).join(', +')} ms ago; client 0 received ${clients[0]?.received.length ?? 0} notifications`;
+  };
+  // A call that hangs (it times out at the SDK's 60 s, its retry too) would stall the whole test: bound each wait.
+  const afterCalls = (k: number) =>
+    within(new Promise<void>((resolve) => progressWaiters.push({ n: completed + k, resolve })), 45_000, () => `waiting for ${k} more calls: ${state()}`);
 
   try {
     // A stream of numbered notifications on one session's GET stream, across the kills.
@@ -62,11 +73,11 @@ async function killUnderLoad(storeUrl: string): Promise<void> {
       const victim = nodes[k % nodes.length];
       kills.push(Date.now());
       await victim.kill('SIGKILL');
-      await victim.start();
+      await within(victim.start(), 45_000, () => `${victim.id} did not come back ready: ${state()}`);
       await afterCalls(150);
     }
     running = false;
-    await Promise.all(load);
+    await within(Promise.all(load), 45_000, () => `waiting for the last calls: ${state()}`);
 
     const failures = history.filter((o) => !o.ok);
     for (const f of failures) {
@@ -81,8 +92,9 @@ async function killUnderLoad(storeUrl: string): Promise<void> {
       assert.equal(await store.sessions.countSessions(), clients.length, 'no client had to initialize again');
       const committed = (await store.events.readEventsAfter(sessionIds[0]!, 'standalone', 0)).map((e) => (e.message.params as { data: { i: number } }).data.i);
       const c0 = clients[0];
-      await c0.receivedAtLeast(committed.length);
-      assert.equal(new Set(c0.received).size, c0.received.length, 'no notification delivered twice');
+      await within(c0.receivedAtLeast(committed.length), 30_000, () => `client 0 received ${c0.received.length} of ${committed.length} committed notifications, last ${c0.received.slice(-3).join(',')}; GET stream lost?`);
+      const firstRepeat = c0.received.findIndex((v, k) => c0.received.indexOf(v) !== k);
+      assert.equal(firstRepeat, -1, `no notification delivered twice; the first repeat is at ${firstRepeat}: ${JSON.stringify(c0.received.slice(Math.max(0, firstRepeat - 5), firstRepeat + 5))} (${new Set(c0.received).size} distinct of ${c0.received.length})`);
       const got = c0.received.slice(0, committed.length);
       const at = got.findIndex((v, k) => v !== committed[k]);
       assert.equal(at, -1, `every committed notification delivered in order; first difference at ${at}: received ${JSON.stringify(got.slice(Math.max(0, at - 3), at + 3))}, committed ${JSON.stringify(committed.slice(Math.max(0, at - 3), at + 3))} (${got.length}/${committed.length})`);

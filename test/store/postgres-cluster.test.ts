@@ -62,7 +62,7 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
     }
   });
 
-  it('listens again after the server kills its LISTEN connection (messages meanwhile may be lost)', async () => {
+  it('listens again after the server kills its LISTEN connection, and tells subscribers they may have missed messages', async () => {
     const url = await freshDatabase();
     const store = new PostgresStore(url);
     const peer = new PostgresStore(url);
@@ -70,9 +70,11 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
     try {
       await store.migrate();
       const received: BusMessage[] = [];
-      const unsubscribe = await store.bus.subscribe((m) => void received.push(m));
+      let gaps = 0;
+      const unsubscribe = await store.bus.subscribe((m) => void received.push(m), () => gaps++);
       await peer.bus.publish('test', { n: 0 });
       await waitFor('the first message', () => received.length === 1);
+      assert.equal(gaps, 0, 'the first LISTEN is no gap');
 
       const [{ killed }] = await admin<{ killed: number }[]>`
         SELECT count(pg_terminate_backend(pid))::int AS killed FROM pg_stat_activity
@@ -88,6 +90,8 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
       });
       const after = received.map((m) => m.payload.n as number);
       for (let i = 1; i < after.length; i++) assert.ok(after[i] > after[i - 1], `order after reconnect: ${after}`);
+      await waitFor('the gap to be reported', () => gaps > 0);
+      assert.equal(gaps, 1, 'one gap: the reconnect');
       await unsubscribe();
     } finally {
       await admin.end();
@@ -154,7 +158,8 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
     try {
       await store.migrate();
       const received: BusMessage[] = [];
-      await store.bus.subscribe((m) => void received.push(m));
+      let gaps = 0;
+      await store.bus.subscribe((m) => void received.push(m), () => gaps++);
       await peer.bus.publish('test', { n: 0 });
       await waitFor('the first message', () => received.length === 1);
 
@@ -174,6 +179,8 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
         },
         20_000,
       );
+      // What was published between the old primary's fencing and the new LISTEN is gone: subscribers hear so.
+      await waitFor('the gap to be reported', () => gaps > 0);
     } finally {
       await store.close();
       await peer.close();

@@ -13,3 +13,19 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000, e
     }
   }
 }
+
+/**
+ * Waits for `promise`, but fails after `timeoutMs` with `describe()`: a wait on an event that never comes
+ * then says what the test saw instead of hanging until the runner's file timeout.
+ */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, describe: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs} ms: ${describe()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -123,16 +123,23 @@ export class LegacyHttpHandler {
     if (!session) return;
     const headers = { [SESSION_HEADER]: session.id };
     if (!resumeFrom) {
+      // A fresh stream carries what is committed from now on. "Now" is the store's, not this node's
+      // (other nodes committed since): the priming id and the stream's cursor both start there, so
+      // neither a later resume nor a re-read replays what earlier connections already delivered.
+      const from = await this.engine.currentSeq();
       if (session.standalone.attached) {
         return sendRpcError(res, 409, SERVER_ERROR, 'Conflict: a stream is already open for this session');
       }
       const writer = new SseWriter(res, headers);
-      if (session.record.protocolVersion >= PRIMING_FROM) writer.prime(formatEventId('standalone', this.engine.events.watermark));
-      session.standalone.open(writer);
+      if (session.record.protocolVersion >= PRIMING_FROM) writer.prime(formatEventId('standalone', from));
+      session.standalone.open(writer, from);
       return;
     }
     const read = (after: number) => this.engine.readEventsAfter(session.id, resumeFrom.streamId, after);
     const writer = new SseWriter(res, headers);
+    // Primed with the resume point: a client cut off again before the next event then resumes from here
+    // (SDK v1 clients otherwise reconnect with no Last-Event-ID at all, as a new stream).
+    if (session.record.protocolVersion >= PRIMING_FROM) writer.prime(formatEventId(resumeFrom.streamId, resumeFrom.seq));
     if (resumeFrom.streamId === 'standalone') {
       await session.standalone.resume(writer, resumeFrom.seq, read);
       return;

@@ -178,6 +178,12 @@ export class LiveSession {
     return this.followers.get(streamId);
   }
 
+  /** Every stream a client is connected to here, with its id. */
+  attachedOutputs(): StreamOutput[] {
+    const all = [this.standalone, ...[...this.channels.values()].filter((c) => !c.done).map((c) => c.output), ...this.followers.values()];
+    return all.filter((o) => o.attached);
+  }
+
   /** Follows a POST stream whose request runs on another node, until its response is written. */
   follow(streamId: string): StreamOutput {
     const existing = this.followers.get(streamId);

@@ -85,7 +85,7 @@ export class PostChannel {
     if (res && !res.headersSent && !res.destroyed) {
       const writer = new SseWriter(res, this.opts.headers);
       if (this.opts.prime) writer.prime(formatEventId(this.streamId, 0));
-      this.output.open(writer);
+      this.output.open(writer, 0); // a new stream: all its events are this connection's
     }
     // Responses collected before the upgrade (in a batch) go out as events, in order.
     for (const r of this.collected.splice(0)) void this.emit(r);

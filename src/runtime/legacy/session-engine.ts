@@ -74,7 +74,26 @@ export class SessionEngine implements SessionHost {
   async listen(): Promise<void> {
     if (!this.o.useBus) return;
     this.events.watermark = Math.max(this.events.watermark, await this.o.store.events.maxSeq());
-    this.unsubscribe = await this.o.store.bus.subscribe((m) => this.onBus(m));
+    this.unsubscribe = await this.o.store.bus.subscribe(
+      (m) => this.onBus(m),
+      () => this.resync('the bus reconnected'),
+    );
+  }
+
+  /**
+   * Writes to every connected stream the committed events it has not had. Hints are lost when the bus
+   * drops, and when their publisher dies between committing an event and sending the hint (kill -9):
+   * the node calls this then (bus gap, peer lost), so no committed event waits for a hint that never comes.
+   */
+  resync(reason: string): void {
+    let streams = 0;
+    for (const live of this.live.values()) {
+      for (const output of live.attachedOutputs()) {
+        streams++;
+        output.pull((after) => this.readEventsAfter(live.id, output.streamId, after)).catch((err: Error) => this.o.log.warn({ err: err.message, sessionId: live.id }, 'could not re-read a stream'));
+      }
+    }
+    if (streams > 0) this.o.log.info({ streams }, `re-reading connected streams: ${reason}`);
   }
 
   /** Starts the background sweeps (eviction, touch flush, expiry, retention). */
@@ -158,6 +177,12 @@ export class SessionEngine implements SessionHost {
     return existed || live !== undefined;
   }
 
+  /** The highest seq committed anywhere (read from the store): where a fresh stream starts. */
+  async currentSeq(): Promise<number> {
+    this.events.watermark = Math.max(this.events.watermark, await this.o.store.events.maxSeq());
+    return this.events.watermark;
+  }
+
   readEventsAfter(sessionId: string, streamId: string, afterSeq: number): Promise<StoredEvent[]> {
     return this.o.store.events.readEventsAfter(sessionId, streamId, afterSeq);
   }
@@ -213,7 +238,8 @@ export class SessionEngine implements SessionHost {
     switch (m.k) {
       case 'ev': {
         const output = live.output(m.st);
-        if (output?.attached) void output.pull((after) => this.readEventsAfter(m.s, m.st, after));
+        // A failed read leaves the stream behind until the next hint or resync; never an unhandled rejection.
+        if (output?.attached) output.pull((after) => this.readEventsAfter(m.s, m.st, after)).catch((err: Error) => this.o.log.warn({ err: err.message, sessionId: m.s }, 'could not read a stream'));
         return;
       }
       case 'sess':

@@ -29,10 +29,11 @@ export class StreamOutput {
     return this.writer?.isOpen ?? false;
   }
 
-  /** A fresh connection that starts with live events only. */
-  open(writer: SseWriter): void {
+  /** A fresh connection that starts with live events only: those committed after `fromSeq`. */
+  open(writer: SseWriter, fromSeq: number): void {
     this.writer?.end();
     this.writer = writer;
+    this.written = Math.max(this.written, fromSeq);
   }
 
   /** Writes `message` once `seq` (its commit) resolves, after everything pushed before it. */

@@ -8,6 +8,7 @@ export const PG_BUS_CHANNEL = 'continuum_bus';
 
 interface Subscriber {
   handler: (message: BusMessage) => void;
+  onGap?: () => void;
   /** Per-subscriber counter: NOTIFY has no global sequence, so seq numbers this subscriber's deliveries. */
   seq: number;
   active: boolean;
@@ -40,8 +41,8 @@ interface Listener {
  * Each store instance holds at most one LISTEN connection, opened by its first subscriber and closed
  * with its last, shared by all its subscribers. postgres.js re-opens it and listens again by itself
  * when it drops; messages published while it is down are lost, not replayed. That is by design: bus
- * messages are hints, and subscribers re-read the store for the truth (e.g. after reconnecting, events
- * are read after the last seq they saw).
+ * messages are hints, and subscribers re-read the store for the truth: each listen after the first
+ * (postgres.js's reconnect, or a new primary) calls every subscriber's onGap.
  *
  * With several hosts the LISTEN connection is opened on the primary the pool writes to, and re-opened on
  * the new one when the pool finds that the primary moved (a failover): NOTIFY is delivered only to
@@ -75,6 +76,7 @@ export class PostgresMessageBus implements MessageBus {
       this.listener = next;
       try {
         await next;
+        this.gap();
         break;
       } catch {
         if (this.closed || this.listener !== next || this.subscribers.size === 0) break;
@@ -131,11 +133,11 @@ export class PostgresMessageBus implements MessageBus {
     }
   }
 
-  async subscribe(handler: (message: BusMessage) => void): Promise<() => Promise<void>> {
+  async subscribe(handler: (message: BusMessage) => void, onGap?: () => void): Promise<() => Promise<void>> {
     if (this.closed) throw new Error('store is closed');
     // Counted before the first await, so a last unsubscribe meanwhile does not close the connection
     // this subscriber is about to rely on.
-    const subscriber: Subscriber = { handler, seq: 0, active: true };
+    const subscriber: Subscriber = { handler, onGap, seq: 0, active: true };
     this.subscribers.add(subscriber);
     const listener = (this.listener ??= this.listen());
     const unsubscribe = async (): Promise<void> => {
@@ -185,8 +187,12 @@ export class PostgresMessageBus implements MessageBus {
           // a restart of a few seconds leaves the bus deaf for several more.
           backoff: (attempt) => Math.min(1, 0.05 * 2 ** attempt) * (0.5 + Math.random() / 2),
         });
+        let listens = 0;
         try {
-          await sql.listen(PG_BUS_CHANNEL, (text) => this.deliver(text));
+          // onlisten runs after every LISTEN: the first, and each after postgres.js reconnected by itself.
+          await sql.listen(PG_BUS_CHANNEL, (text) => this.deliver(text), () => {
+            if (listens++ > 0) this.gap();
+          });
         } catch (err) {
           await sql.end({ timeout: 0 }).catch(() => undefined);
           throw err;
@@ -195,6 +201,18 @@ export class PostgresMessageBus implements MessageBus {
       },
       { shouldStop: () => this.closed },
     );
+  }
+
+  /** Messages may have been published while no LISTEN was open: every subscriber re-reads the store. */
+  private gap(): void {
+    for (const subscriber of [...this.subscribers]) {
+      if (!subscriber.active || !subscriber.onGap) continue;
+      try {
+        subscriber.onGap();
+      } catch {
+        // A subscriber's failure to catch up is its own; it must not stop the others.
+      }
+    }
   }
 
   private deliver(text: string): void {
