@@ -12,7 +12,7 @@ import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/port.js';
 import { connectV1 } from '../support/clients.js';
 import { within } from '../support/eventually.js';
-import { MCP_HEADERS, rawSession, startInProcess } from '../support/in-process.js';
+import { rawSession, startInProcess } from '../support/in-process.js';
 import { sseEvents, type SseEvent } from '../support/sse.js';
 
 /** Opens a GET stream and returns its first `n` events (priming events included), then closes it. */
