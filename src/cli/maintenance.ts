@@ -39,7 +39,10 @@ export function registerMaintenance(program: Command): void {
       "Talks to a node's admin API (--url, --token or CONTINUUM_URL, CONTINUUM_TOKEN).\n" +
         'A window shows on the status page once scheduled (the plan: 72 hours notice).\n' +
         'In progress or verifying, its components show "under maintenance".\n' +
-        'It starts and completes by itself at its times, unless scheduled --manual.\n\n' +
+        'It starts and completes by itself at its times, unless scheduled --manual.\n' +
+        'Subscribers of its components (and routes listing the maintenance template) are notified when\n' +
+        'it is scheduled, 24 h and 1 h before it starts, when it starts, completes or is cancelled\n' +
+        '(maintenance.notices); scheduling under 72 h ahead warns that it is short notice.\n\n' +
         'Statuses: scheduled -> in_progress -> verifying -> completed.\n' +
         'cancel takes a window off the page.',
     );
@@ -63,9 +66,9 @@ export function registerMaintenance(program: Command): void {
       ...(f.body ? { body: f.body } : {}),
       ...(f.manual ? { autoStart: false, autoComplete: false } : {}),
     };
-    const { maintenance } = await callApi<{ maintenance: MaintenanceView }>(apiTarget(f), 'POST', '/v1/maintenance', body);
-    if (f.json) printJson({ maintenance });
-    else print(`scheduled ${line(maintenance)}`);
+    const { maintenance, warnings = [] } = await callApi<{ maintenance: MaintenanceView; warnings?: string[] }>(apiTarget(f), 'POST', '/v1/maintenance', body);
+    if (f.json) printJson({ maintenance, warnings });
+    else print([`scheduled ${line(maintenance)}`, ...warnings.map((w) => `warning: ${w}`)].join('\n'));
   });
 
   withApi(m.command('list').description('list windows, latest first')).action(async (f: ApiFlags) => {
@@ -77,7 +80,7 @@ export function registerMaintenance(program: Command): void {
   withApi(m.command('show').description('one window with its updates').argument('<id>')).action(async (id: string, f: ApiFlags) => {
     const { maintenance: w } = await callApi<{ maintenance: MaintenanceView }>(apiTarget(f), 'GET', `/v1/maintenance/${encodeURIComponent(id)}`);
     if (f.json) printJson({ maintenance: w });
-    else print([line(w), ...w.updates.map((u) => `  ${u.at}  ${u.status.padEnd(11)} ${u.body}`)].join('\n'));
+    else print([line(w), ...w.updates.map((u) => `  ${u.at}  ${u.status.padEnd(11)} ${u.body}`), `  notices sent: ${w.notices.join(', ') || 'none yet'}`].join('\n'));
   });
 
   for (const [name, what] of [

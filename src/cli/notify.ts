@@ -47,13 +47,17 @@ export function registerNotify(program: Command): void {
   withApi(
     notify
       .command('preview')
-      .description('render a template for an incident as it is now, for one channel type, without sending it')
+      .description('render a template for an incident (or the maintenance template for a window) as it is now, for one channel type, without sending it')
       .argument('<template>', TEMPLATES.join(' | '))
-      .requiredOption('--incident <id>', 'the incident (continuum incident list)')
+      .option('--incident <id>', 'the incident (continuum incident list); every template but maintenance')
+      .option('--maintenance <id>', 'the window (continuum maintenance list); the maintenance template')
+      .addOption(new Option('--notice <kind>', 'which maintenance notice').choices(['announced', 'reminder', 'started', 'completed', 'cancelled']).default('announced'))
       .addOption(new Option('--channel <type>', 'channel type whose escaping and format to use').choices(CHANNELS).default('slack')),
-  ).action(async (template: string, f: ApiFlags & { incident: string; channel: string }) => {
+  ).action(async (template: string, f: ApiFlags & { incident?: string; maintenance?: string; notice: string; channel: string }) => {
     if (!(TEMPLATES as readonly string[]).includes(template)) throw new Error(`unknown template "${template}"; choose one of ${TEMPLATES.join(', ')}`);
-    const q = new URLSearchParams({ template, incident: f.incident, channel: f.channel });
+    if (template === 'maintenance' && !f.maintenance) throw new Error('the maintenance template renders a window: give --maintenance <id> (continuum maintenance list)');
+    if (template !== 'maintenance' && !f.incident) throw new Error(`the ${template} template renders an incident: give --incident <id> (continuum incident list)`);
+    const q = new URLSearchParams(template === 'maintenance' ? { template, maintenance: f.maintenance!, notice: f.notice, channel: f.channel } : { template, incident: f.incident!, channel: f.channel });
     const r = await callApi<{ rendered: Rendered; content: unknown }>(apiTarget(f), 'GET', `/v1/communications/preview?${q}`);
     if (f.json) return printJson(r);
     const lines = [`--- ${template} for ${f.channel} ---`, `subject: ${r.rendered.subject}`, '', r.rendered.text, '', `short: ${r.rendered.short}`];

@@ -89,6 +89,9 @@ export class Cluster {
       }
     });
     await this.membership.start();
+    // Started means this node has seen its cluster once: a node that loses the store right after starting
+    // must know it has peers, or it would judge itself the whole cluster and never a minority.
+    await this.observe(this.membership.lastBeatOk);
     await this.leader.start();
   }
 

@@ -80,7 +80,7 @@ export const channelSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-export const TEMPLATES = ['initial', 'update', 'resolution', 'customer', 'public', 'reminder', 'confirm'] as const;
+export const TEMPLATES = ['initial', 'update', 'resolution', 'customer', 'public', 'reminder', 'confirm', 'maintenance'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
 export const AUDIENCES = ['team', 'executives', 'customers', 'public', 'incident-commander'] as const;

@@ -20,6 +20,8 @@ import { EmailChannel } from './channels/email.js';
 import { PagerDutyChannel, SlackChannel, SmsChannel, WebhookChannel } from './channels/http.js';
 import type { ChannelConfig, ChannelType, CommunicationsConfig, TemplateName } from './config.js';
 import { Outbox } from './outbox.js';
+import { MaintenanceNotices, type NoticeSettings } from './maintenance-notices.js';
+import type { Maintenance } from '../maintenance/model.js';
 import { contentFor, CUSTOMER_SEVERITIES, Router, SUBSCRIBER_WEBHOOKS, type Occasion } from './routing.js';
 import { SubscriberService } from './subscribers.js';
 import { noticeData, statusWord, type NoticeData, type NoticeNotes } from './templates/data.js';
@@ -227,6 +229,26 @@ export class Communications implements Pager {
     } catch {
       return null; // store down: render from the page
     }
+  }
+
+  /** The notices of maintenance windows, sent through this outbox to subscribers and `maintenance` routes. */
+  maintenanceNotices(settings: NoticeSettings, windows: () => Promise<Maintenance[]>, timeZone: string): MaintenanceNotices {
+    return new MaintenanceNotices({
+      settings,
+      config: this.d.config,
+      events: this.d.store.controlEvents,
+      outbox: this.outbox,
+      outboxStore: this.d.store.outbox,
+      router: this.router,
+      engine: this.engine,
+      clock: this.d.clock,
+      log: this.d.log,
+      windows,
+      product: () => this.dataOptions().product,
+      statusPageUrl: () => this.dataOptions().statusPageUrl,
+      timeZone,
+      unsubscribeUrl: (s) => this.link('unsubscribe', s.unsubscribeToken),
+    });
   }
 
   /** Product name and links in messages: configured, else this deployment's own status page. */

@@ -30,6 +30,8 @@ import { Detector } from '../incidents/detector.js';
 import { IncidentJournal } from '../incidents/journal.js';
 import type { Pager } from '../incidents/pager.js';
 import { Communications } from '../communications/index.js';
+import type { MaintenanceNotices } from '../communications/maintenance-notices.js';
+import { repeat } from '../core/repeat.js';
 import { communicationsRoutes } from '../api/routes/communications.js';
 import { ErrorRateProbe, NodeHealthProbe, ProbeRunner, StoreProbe, SyntheticMcpProbe, type Probe } from '../incidents/probes.js';
 import { IncidentService } from '../incidents/service.js';
@@ -85,6 +87,9 @@ export class ControlPlane {
   /** Templates, channels, the durable outbox and subscribers: the incident process's Pager. */
   readonly communications: Communications;
   private targets?: ClusterTargets;
+  /** Announcements, reminders, start and completion notices of maintenance windows (communications). */
+  readonly maintenanceNotices: MaintenanceNotices;
+  private noticeLoop: { stop(): void } | null = null;
 
   constructor(private readonly o: ControlPlaneOptions) {
     const { config, store, clock, random, log, nodeId } = o;
@@ -113,11 +118,17 @@ export class ControlPlane {
     this.timers = new IncidentTimers(this.incidents, ic, clock, nodeId, log, this.team);
     this.probes = new ProbeRunner(this.buildProbes(), this.detector, clock, { reassertEveryMs: ic.detection.reassertEvery, log });
     this.maintenance = new MaintenanceModule({ config: config.maintenance, events: store.controlEvents, audit: this.audit, clock, random, log, nodeId });
+    const notices = config.maintenance.notices;
+    this.maintenanceNotices = this.communications.maintenanceNotices(
+      { enabled: notices.enabled, minNoticeMs: notices.minNotice, remindersMs: notices.reminders },
+      () => this.maintenance.service.list(),
+      config.statusPage.timeZone,
+    );
     this.statusPage = new StatusPageService({ config: config.statusPage, events: store.controlEvents, audit: this.audit, clock, log });
     // The page's subscribe form hands subscribers to communications (double opt-in for email).
     this.statusPage.setSubscribe((r) => this.communications.subscribers.subscribe(r));
     this.api = createApi({
-      routes: [...incidentRoutes(this.incidents, this.team), ...maintenanceRoutes(this.maintenance.service), ...statusPageRoutes(this.statusPage), ...detectionRoutes(this.detector, clock), ...accessRoutes(this.tokens, this.audit), ...communicationsRoutes(this.communications, this.incidents, this.audit)],
+      routes: [...incidentRoutes(this.incidents, this.team), ...maintenanceRoutes(this.maintenance.service, { minNoticeMs: config.maintenance.notices.minNotice }), ...statusPageRoutes(this.statusPage), ...detectionRoutes(this.detector, clock), ...accessRoutes(this.tokens, this.audit), ...communicationsRoutes(this.communications, this.incidents, this.audit, { get: (id) => this.maintenance.service.get(id), notices: this.maintenanceNotices, remindersMs: notices.reminders })],
       auth: new BearerAuth(this.tokens, clock),
       maxBodyBytes: config.api.maxBodyBytes,
       log,
@@ -132,6 +143,9 @@ export class ControlPlane {
     if (ic.detection.enabled) this.probes.start(ic.detection.interval);
     if (ic.timers.enabled) this.timers.start(ic.timers.interval);
     this.maintenance.start();
+    if (this.o.config.maintenance.notices.enabled) {
+      this.noticeLoop = repeat(this.o.config.maintenance.interval, () => this.maintenanceNotices.tick(), (err) => this.o.log.warn({ err }, 'maintenance notices failed; retried next interval'));
+    }
     this.statusPage.start();
     this.communications.start();
     if (this.detector.pendingCount > 0) {
@@ -143,6 +157,7 @@ export class ControlPlane {
     this.probes.stop();
     this.timers.stop();
     this.maintenance.stop();
+    this.noticeLoop?.stop();
     this.statusPage.stop();
     await this.detector.idle();
     await this.incidents.settled();

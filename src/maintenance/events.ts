@@ -6,6 +6,8 @@ export const ME = {
   scheduled: 'maintenance.scheduled',
   statusChanged: 'maintenance.status_changed',
   updated: 'maintenance.updated',
+  /** Communications sent a notice about the window (announcement, reminder, start, completion, cancellation). */
+  noticeSent: 'maintenance.notice_sent',
 } as const;
 
 export interface ScheduledData {
@@ -47,6 +49,7 @@ export function applyMaintenanceEvent(current: Maintenance | null, e: ControlEve
       completedAt: null,
       cancelledAt: null,
       updates: [{ version: e.version, at: e.at, status: 'scheduled', body: x.body || DEFAULT_BODY.scheduled }],
+      notices: [],
       version: e.version,
       updatedAt: e.at,
     };
@@ -64,6 +67,10 @@ export function applyMaintenanceEvent(current: Maintenance | null, e: ControlEve
     m.updates.push({ version: e.version, at: e.at, status: to, body: typeof d.message === 'string' && d.message ? d.message : DEFAULT_BODY[to] });
   } else if (e.type === ME.updated) {
     if (typeof d.message === 'string' && d.message) m.updates.push({ version: e.version, at: e.at, status: m.status, body: d.message });
+  } else if (e.type === ME.noticeSent) {
+    // A notice changes nothing users see: the window keeps its updatedAt.
+    m.updatedAt = current.updatedAt;
+    if (typeof d.notice === 'string') m.notices.push(d.notice);
   }
   return m;
 }

@@ -34,6 +34,8 @@ export interface Maintenance {
   completedAt: number | null;
   cancelledAt: number | null;
   updates: MaintenanceUpdate[];
+  /** Notices sent to subscribers and channels about this window (communications), in order. */
+  notices: string[];
   version: number;
   updatedAt: number;
 }

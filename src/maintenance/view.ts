@@ -22,6 +22,7 @@ export const maintenanceViewSchema = z
     completedAt: z.string().nullable(),
     cancelledAt: z.string().nullable(),
     updates: z.array(z.object({ at: z.string(), status: z.enum(STATUSES), body: z.string() })),
+    notices: z.array(z.string()).describe('notices sent to subscribers and channels: announced, reminder:<lead ms>, started, completed, cancelled'),
     version: z.number(),
   })
   .meta({ id: 'Maintenance' });
@@ -45,6 +46,7 @@ export function maintenanceView(m: Maintenance): MaintenanceView {
     completedAt: iso(m.completedAt),
     cancelledAt: iso(m.cancelledAt),
     updates: m.updates.map((u) => ({ at: iso(u.at)!, status: u.status, body: u.body })),
+    notices: m.notices,
     version: m.version,
   };
 }

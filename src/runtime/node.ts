@@ -55,6 +55,7 @@ export class ContinuumNode {
   private readonly startedAt: number;
   private httpServer!: HttpServer;
   private engine!: SessionEngine;
+  private listening?: AddressInfo;
   private modern?: ReturnType<typeof createModernHandler>;
   private durableStore!: Store;
   /** Publish list changes and resource updates to clients of both protocol eras. */
@@ -93,13 +94,15 @@ export class ContinuumNode {
   }
 
   get url(): string {
-    const a = this.httpServer.address() as AddressInfo;
+    // Remembered from listen: the server has no address once it closed, and a probe round or a message
+    // rendered during shutdown still asks for the URL.
+    const a = (this.httpServer.address() as AddressInfo | null) ?? this.listening!;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     return `http://${host}:${a.port}${this.o.config.mcp.path}`;
   }
 
   get port(): number {
-    return (this.httpServer.address() as AddressInfo).port;
+    return ((this.httpServer.address() as AddressInfo | null) ?? this.listening!).port;
   }
 
   get sessionEngine(): SessionEngine {
@@ -205,6 +208,7 @@ export class ContinuumNode {
       this.httpServer.once('error', reject);
       this.httpServer.listen(c.port, c.host, () => resolve());
     });
+    this.listening = this.httpServer.address() as AddressInfo;
     if (c.sessions.durable) {
       this.cluster = new Cluster({
         store: this.durableStore,

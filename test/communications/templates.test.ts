@@ -86,9 +86,17 @@ describe('templates', () => {
 describe('continuum notify', () => {
   let node: Awaited<ReturnType<typeof startApiNode>>;
   let id: string;
+  let windowId: string;
   before(async () => {
     node = await startApiNode();
     id = (await node.call('POST', '/v1/incidents', { token: node.tokens.responder, body: { title: 'EU region down', severity: 'P1', components: ['gateway'] } })).json.incident.id;
+    const start = Date.now() + 96 * 3_600_000;
+    windowId = (
+      await node.call('POST', '/v1/maintenance', {
+        token: node.tokens.responder,
+        body: { title: 'Gateway upgrade', components: ['gateway'], scheduledFor: new Date(start).toISOString(), scheduledUntil: new Date(start + 3_600_000).toISOString() },
+      })
+    ).json.maintenance.id;
   });
   after(async () => {
     await node.close();
@@ -112,7 +120,7 @@ describe('continuum notify', () => {
   it('previews every template for every channel type', async () => {
     for (const t of TEMPLATES) {
       for (const ch of ['slack', 'pagerduty', 'email', 'sms', 'webhook']) {
-        const r = await cli(['notify', 'preview', t, '--incident', id, '--channel', ch]);
+        const r = await cli(['notify', 'preview', t, ...(t === 'maintenance' ? ['--maintenance', windowId] : ['--incident', id]), '--channel', ch]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, new RegExp(`--- ${t} for ${ch} ---`));
       }
@@ -122,6 +130,10 @@ describe('continuum notify', () => {
     assert.match(j.rendered.text, /Severity: P1 \(High\)\nAffected Systems: gateway\nStatus: Investigating/);
     assert.match(j.rendered.html, /<td>gateway<\/td>/);
     assert.equal(j.content.subject, '🚨 INCIDENT ALERT: [P1] EU region down');
+    const reminder = await cli(['notify', 'preview', 'maintenance', '--maintenance', windowId, '--notice', 'reminder', '--channel', 'email', '--json']);
+    const m = JSON.parse(reminder.stdout) as { rendered: { text: string }; content: { subject: string } };
+    assert.equal(m.content.subject, 'Reminder: maintenance starts in 24 hours: Gateway upgrade');
+    assert.match(m.rendered.text, /Affected: gateway\nStatus: scheduled/);
   });
 
   it('says what is wrong with a bad template or incident, and shows the queue', async () => {
@@ -131,6 +143,12 @@ describe('continuum notify', () => {
     const missing = await cli(['notify', 'preview', 'initial', '--incident', 'INC-NOPE']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /no incident INC-NOPE/);
+    const noWindow = await cli(['notify', 'preview', 'maintenance', '--incident', id]);
+    assert.notEqual(noWindow.code, 0);
+    assert.match(noWindow.stderr, /the maintenance template renders a window: give --maintenance <id>/);
+    const api = await node.call('GET', '/v1/communications/preview?template=maintenance', { token: node.tokens.viewer });
+    assert.equal(api.status, 400, JSON.stringify(api.json));
+    assert.match(JSON.stringify(api.json), /give maintenance=<id>/);
     const status = await cli(['notify', 'status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     assert.deepEqual(Object.keys(JSON.parse(status.stdout) as object), ['channels', 'spool', 'pending', 'dead']);

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { AuditLog } from '../../access/audit-log.js';
 import type { Communications } from '../../communications/index.js';
 import { TEMPLATES } from '../../communications/config.js';
+import type { MaintenanceNotices, NoticeKind } from '../../communications/maintenance-notices.js';
+import type { Maintenance } from '../../maintenance/model.js';
 import type { IncidentService } from '../../incidents/service.js';
 import { isOpen } from '../../incidents/model.js';
 import type { OutboxMessage } from '../../store/outbox-port.js';
@@ -17,13 +19,28 @@ import { route, type Route } from '../route.js';
 const CHANNEL_TYPES = ['slack', 'pagerduty', 'email', 'sms', 'webhook'] as const;
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+const NOTICES = ['announced', 'reminder', 'started', 'completed', 'cancelled'] as const;
+
 const previewQuery = z
   .object({
     template: z.enum(TEMPLATES),
-    incident: text(100),
+    incident: text(100).optional().describe('the incident to render (every template but maintenance)'),
+    maintenance: text(100).optional().describe('the maintenance window to render (template maintenance)'),
+    notice: z.enum(NOTICES).default('announced').describe('which maintenance notice (reminder: the first configured lead)'),
     channel: z.enum(CHANNEL_TYPES).default('slack'),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.template === 'maintenance' && !q.maintenance) ctx.addIssue({ code: 'custom', path: ['maintenance'], message: 'the maintenance template renders a window: give maintenance=<id>' });
+    if (q.template !== 'maintenance' && !q.incident) ctx.addIssue({ code: 'custom', path: ['incident'], message: `the ${q.template} template renders an incident: give incident=<id>` });
+  });
+
+/** What the maintenance template's preview needs: the windows and how notices render. */
+export interface MaintenancePreview {
+  get(id: string): Promise<Maintenance | null>;
+  notices: MaintenanceNotices;
+  remindersMs: readonly number[];
+}
 
 const notes = {
   eta: text(200).optional().describe('estimated time to resolution, e.g. "30 minutes" or "14:30 UTC"'),
@@ -67,7 +84,7 @@ function messageView(m: OutboxMessage) {
   };
 }
 
-export function communicationsRoutes(comms: Communications, incidents: IncidentService, audit: AuditLog): Route[] {
+export function communicationsRoutes(comms: Communications, incidents: IncidentService, audit: AuditLog, maintenance: MaintenancePreview): Route[] {
   return [
     route<object, { limit?: string }>({
       method: 'GET',
@@ -94,7 +111,14 @@ export function communicationsRoutes(comms: Communications, incidents: IncidentS
       role: 'viewer',
       query: previewQuery,
       handler: async ({ query }) => {
-        const p = await comms.preview(query.template, query.incident, query.channel);
+        if (query.template === 'maintenance') {
+          const w = await maintenance.get(query.maintenance!);
+          if (!w) throw new ApiError(404, 'not_found', `no maintenance ${query.maintenance}; GET /api/v1/maintenance lists them`);
+          const kind: NoticeKind = query.notice === 'reminder' ? `reminder:${maintenance.remindersMs[0] ?? 3_600_000}` : query.notice;
+          const p = maintenance.notices.preview(w, kind, query.channel);
+          return { template: query.template, channel: query.channel, rendered: p.rendered, content: p.content };
+        }
+        const p = await comms.preview(query.template, query.incident!, query.channel);
         if (!p) throw new ApiError(404, 'not_found', `no incident ${query.incident}; GET /api/v1/incidents lists them`);
         return { template: query.template, channel: query.channel, rendered: p.rendered, content: p.content };
       },

@@ -30,8 +30,15 @@ const STEPS: { path: string; to: MaintenanceStatus; summary: string }[] = [
   { path: 'cancel', to: 'cancelled', summary: 'Cancel a window (it leaves the status page)' },
 ];
 
+/** What scheduling says when the window starts sooner than the plan's notice period. */
+export function shortNoticeWarning(scheduledFor: number, now: number, minNoticeMs: number): string | null {
+  if (scheduledFor - now >= minNoticeMs) return null;
+  const hours = (ms: number) => `${Math.max(0, Math.round((ms / 3_600_000) * 10) / 10)} h`;
+  return `short notice: the window starts in ${hours(scheduledFor - now)}, less than the ${hours(minNoticeMs)} the plan asks for (maintenance.notices.minNotice); subscribers are told it comes at short notice`;
+}
+
 /** Admin routes for scheduled maintenance windows. */
-export function maintenanceRoutes(service: MaintenanceService): Route[] {
+export function maintenanceRoutes(service: MaintenanceService, opts: { minNoticeMs: number }): Route[] {
   return [
     route({
       method: 'GET',
@@ -50,13 +57,13 @@ export function maintenanceRoutes(service: MaintenanceService): Route[] {
       description: 'The plan asks for 72 hours notice; the window shows on the status page at once.',
       role: 'responder',
       body: scheduleBody,
-      response: one,
+      response: one.extend({ warnings: z.array(z.string()) }),
       status: 201,
-      handler: async ({ body, actor }) => ({
-        maintenance: maintenanceView(
-          await service.schedule({ ...body, scheduledFor: Date.parse(body.scheduledFor), scheduledUntil: Date.parse(body.scheduledUntil) }, actor),
-        ),
-      }),
+      handler: async ({ body, actor }) => {
+        const m = await service.schedule({ ...body, scheduledFor: Date.parse(body.scheduledFor), scheduledUntil: Date.parse(body.scheduledUntil) }, actor);
+        const warning = shortNoticeWarning(m.scheduledFor, m.createdAt, opts.minNoticeMs);
+        return { maintenance: maintenanceView(m), warnings: warning ? [warning] : [] };
+      },
     }),
     route<z.output<typeof maintenanceId>>({
       method: 'GET',

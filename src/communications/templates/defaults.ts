@@ -88,6 +88,30 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Record<Part, string>> = {
     short: `${drill}⏰ {{incident.id}}: {{reminder}}`,
     html: htmlRows(`${drill}⏰ REMINDER: {{incident.title}}`, [['Incident', '{{incident.id}}'], ['Reminder', '{{reminder}}'], ['Current Status', '{{currentStatus}}']]),
   },
+  // Maintenance notices (the plan: 72 hours notice, then a post-maintenance notification). Values come
+  // from MaintenanceNoticeData (maintenance-notices.ts).
+  maintenance: {
+    subject: '{{headline}}: {{title}}',
+    text:
+      '{{headline}}: {{title}}\n' +
+      'When: {{start}} to {{end}}\nAffected: {{affected}}\nStatus: {{status}}\n{{message}}' +
+      '{{#if shortNotice}}\nAnnounced at short notice (less than {{minNoticeHours}} hours ahead).{{/if}}' +
+      '\nDetails: {{statusPageUrl}}\nMaintenance: {{id}}' +
+      '{{#if unsubscribeUrl}}\n\nUnsubscribe: {{unsubscribeUrl}}{{/if}}',
+    short: '{{product}}: {{headline}} - {{title}} ({{start}} to {{end}}). {{statusPageUrl}}',
+    html: htmlRows(
+      '{{headline}}: {{title}}',
+      [
+        ['When', '{{start}} to {{end}}'],
+        ['Affected', '{{affected}}'],
+        ['Status', '{{status}}'],
+        ['Details', '{{message}}'],
+        ['Maintenance', '{{id}}'],
+      ],
+      '{{#if shortNotice}}<p>Announced at short notice (less than {{minNoticeHours}} hours ahead).</p>{{/if}}<p><a href="{{statusPageUrl}}">Status page</a></p>' +
+        '{{#if unsubscribeUrl}}<p style="font-size:small"><a href="{{unsubscribeUrl}}">Unsubscribe</a></p>{{/if}}',
+    ),
+  },
   confirm: {
     subject: 'Confirm your subscription to {{product}} status updates',
     text: 'Please confirm that you want {{product}} incident updates{{#if components}} for {{components}}{{/if}}:\n{{confirmUrl}}\n\nIf you did not ask for this, ignore this message.',
