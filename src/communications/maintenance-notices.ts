@@ -21,7 +21,7 @@ import type { JsonObject } from '../store/port.js';
 import type { OutboxStore, SubscriberRecord } from '../store/outbox-port.js';
 import type { CommunicationsConfig, ChannelType } from './config.js';
 import type { Outbox } from './outbox.js';
-import { SUBSCRIBER_WEBHOOKS, type Router } from './routing.js';
+import { slackMessage, SUBSCRIBER_WEBHOOKS, type Router } from './routing.js';
 import type { Rendered, TemplateEngine } from './templates/engine.js';
 
 export interface NoticeSettings {
@@ -210,13 +210,7 @@ export class MaintenanceNotices {
 function contentOf(type: ChannelType, r: Rendered, data: Record<string, unknown>, recipient: string | null): JsonObject | null {
   switch (type) {
     case 'slack':
-      return {
-        text: r.text,
-        blocks: [
-          { type: 'header', text: { type: 'plain_text', text: r.subject.slice(0, 150), emoji: true } },
-          { type: 'section', text: { type: 'mrkdwn', text: r.text.slice(0, 3000) } },
-        ],
-      };
+      return slackMessage(r, `${String(data.id)} · <${String(data.statusPageUrl)}|status page>`);
     case 'pagerduty':
       return null;
     case 'email':

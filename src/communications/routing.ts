@@ -92,19 +92,24 @@ export interface Draft {
 
 const PD_SEVERITY: Record<Severity, string> = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' };
 
+/** A Slack message: Block Kit (header, text, an optional context line) with the text as fallback. */
+export function slackMessage(r: Rendered, context?: string): JsonObject {
+  return {
+    text: r.text,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: r.subject.slice(0, 150), emoji: true } },
+      { type: 'section', text: { type: 'mrkdwn', text: r.text.slice(0, 3000) } },
+      ...(context ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: context }] }] : []),
+    ],
+  };
+}
+
 /** Channel-specific content from a rendered template. Nothing here is secret. */
 export function contentFor(type: ChannelType, r: Rendered, ctx: { data: NoticeData; page: Page | null; occ: Occasion; recipient: string | null; key: string }): JsonObject | null {
   const d = ctx.data;
   switch (type) {
     case 'slack':
-      return {
-        text: r.text,
-        blocks: [
-          { type: 'header', text: { type: 'plain_text', text: r.subject.slice(0, 150), emoji: true } },
-          { type: 'section', text: { type: 'mrkdwn', text: r.text.slice(0, 3000) } },
-          { type: 'context', elements: [{ type: 'mrkdwn', text: `${d.incident.id} · ${d.incident.severity} · <${d.statusPageUrl}|status page>` }] },
-        ],
-      };
+      return slackMessage(r, `${d.incident.id} · ${d.incident.severity} · <${d.statusPageUrl}|status page>`);
     case 'pagerduty': {
       const action = ctx.occ.pdAction;
       if (!action) return null; // PagerDuty has no update, reminder or customer events

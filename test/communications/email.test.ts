@@ -5,37 +5,12 @@
  * parts; one-click unsubscribe stops further customer e-mail.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { eventually } from '../support/eventually.js';
 import { startApiNode } from '../support/api.js';
+import { startSmtp } from '../support/smtp.js';
 
-interface Received {
-  to: string[];
-  mail: ParsedMail;
-}
-
-async function startSmtp() {
-  const mails: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 const textOf = (m: ParsedMail) => m.text ?? '';
 const htmlOf = (m: ParsedMail) => (typeof m.html === 'string' ? m.html : '');

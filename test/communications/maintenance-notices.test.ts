@@ -6,14 +6,12 @@
  * them too, each exactly once however many times the notices tick, and the window lists what was sent.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { dueNotice, leadText } from '../../src/communications/maintenance-notices.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Maintenance } from '../../src/maintenance/model.js';
 import { startApiNode } from '../support/api.js';
+import { startSmtp } from '../support/smtp.js';
 import { eventually } from '../support/eventually.js';
 import { startHttpReceiver } from './receiver.js';
 
@@ -81,25 +79,6 @@ describe('which maintenance notice is due', () => {
   });
 });
 
-async function startSmtp() {
-  const mails: { to: string[]; mail: ParsedMail }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe('maintenance notices end to end (real SMTP, a loopback Slack receiver, a manual clock)', () => {
   const clock = new ManualClock(T0);
