@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/port.js';
 import { LeaderLease } from './leader.js';
+import { IsolationTracker } from './isolation.js';
 import { Membership, type MemberView } from './membership.js';
 import { PartitionTracker, type Decision, type PartitionThresholds } from './partition.js';
 
@@ -25,6 +26,8 @@ export interface ClusterOptions {
   onDecision?: (decision: Decision) => void;
   /** Names this process (sent as state.bootId): a restart under the same node id gets a new startedAt. */
   bootId?: string;
+  /** Ask the peers whether they reach the store when this node cannot (isolation.ts); off: null. */
+  isolationCheck?: { timeoutMs: number } | null;
   /** An operator asked this node to drain (continuum drain <node>). */
   onDrainRequested?: () => void;
   /**
@@ -52,6 +55,9 @@ export class Cluster {
   private members: { id: string; region: string }[] = [];
   /** Healthy peers at the last view, with the start time of their process. */
   private healthyPeers = new Map<string, number>();
+  /** Where the peers of the last view serve (their /mcp URLs), to ask them about the store. */
+  private peerUrls = new Map<string, string>();
+  readonly isolation: IsolationTracker | null;
   private unsubscribe?: () => Promise<void>;
   private readonly monotonic: () => number;
 
@@ -69,6 +75,17 @@ export class Cluster {
       state: () => ({ ...o.state(), ...(o.bootId ? { bootId: o.bootId } : {}), leader: this.leader.isLeader, partition: this.partition.current.band, side: this.partition.current.side }),
       onBeat: (ok) => void this.observe(ok),
     });
+    this.isolation = o.isolationCheck
+      ? new IsolationTracker({
+          timeoutMs: o.isolationCheck.timeoutMs,
+          everyMs: o.heartbeatMs,
+          now: this.monotonic,
+          onChange: (isolated, peers) =>
+            isolated
+              ? o.log.warn({ peers }, 'this node alone lost the store (its peers reach it): MCP requests get 503 so the balancer retries them elsewhere')
+              : o.log.info('this node reaches the store again (or its peers no longer do): serving MCP requests'),
+        })
+      : null;
     this.leader = new LeaderLease({
       leases: o.store.leases,
       name: LEADER_LEASE,
@@ -113,6 +130,7 @@ export class Cluster {
         storeReachable = false;
       }
     }
+    void this.isolation?.observe(storeReachable, () => [...this.healthyPeers.keys()].map((id) => ({ id, url: this.peerUrls.get(id)! })));
     if (!this.members.some((m) => m.id === this.o.nodeId)) this.members.push({ id: this.o.nodeId, region: this.o.region });
     const { decision, changed } = this.partition.observe({ storeReachable, members: this.members, reachable, self: this.o.nodeId }, this.monotonic());
     if (changed) {
@@ -128,6 +146,7 @@ export class Cluster {
 
   private notePeers(view: MemberView[]): void {
     const healthy = new Map(view.filter((n) => n.healthy && n.id !== this.o.nodeId).map((n) => [n.id, n.startedAt]));
+    this.peerUrls = new Map(view.map((n) => [n.id, n.url]));
     const lost = [...this.healthyPeers].filter(([id, startedAt]) => healthy.get(id) !== startedAt).map(([id]) => id);
     this.healthyPeers = healthy;
     if (lost.length > 0) this.o.onPeersLost?.(lost);
@@ -138,6 +157,7 @@ export class Cluster {
   }
 
   async stop(deregister = true): Promise<void> {
+    this.isolation?.stop();
     await this.unsubscribe?.();
     await this.leader.stop();
     await this.membership.stop(deregister);

@@ -33,6 +33,8 @@ export class Membership {
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
   lastBeatOk = false;
+  /** When the last good heartbeat came back (performance.now()), or null before the first. */
+  lastOkAt: number | null = null;
 
   constructor(private readonly o: MembershipOptions) {}
 
@@ -48,6 +50,7 @@ export class Membership {
       .then(
         (now) => {
           this.lastBeatOk = true;
+          this.lastOkAt = performance.now();
           this.o.onBeat?.(true, now);
         },
         (err: Error) => {

@@ -36,6 +36,7 @@ export const ENV_KEYS: readonly string[] = [
   'communications.outbox.spool',
   'cluster.heartbeat',
   'cluster.failAfter',
+  'cluster.isolationCheck',
   'cluster.memberWindow',
   'cluster.leaseTtl',
   'cluster.partition.short',

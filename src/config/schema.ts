@@ -75,6 +75,13 @@ export const configSchema = z
         memberWindow: duration.prefault('5m'),
         /** The leader lease's time to live; a leader that cannot renew stops acting before it lapses. */
         leaseTtl: duration.prefault('6s'),
+        /**
+         * When this node's heartbeat fails, ask the peers (their /readyz) whether they reach the store; if
+         * one does, this node alone lost it and answers MCP requests 503 at once (the balancer retries them
+         * elsewhere) instead of holding them on a dead link. 0 turns it off; otherwise how long to wait for
+         * the peers' answers.
+         */
+        isolationCheck: duration.prefault('500ms'),
         partition: z
           .object({
             /** Partitions shorter than this are ridden out (plan: 30 s). */

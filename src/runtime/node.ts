@@ -190,6 +190,7 @@ export class ContinuumNode {
       api: this.control.api,
       page: this.control.statusPage.handler,
       isDraining: () => this.draining,
+      isIsolated: () => this.cluster?.isolation?.isolated ?? false,
       onResponse: (route, method, status, seconds) => {
         this.metrics.httpRequests.inc({ route, method, status: String(status) });
         // Requests only: a GET on /mcp is a stream that lasts as long as the client listens.
@@ -228,6 +229,7 @@ export class ContinuumNode {
           void this.stop();
         },
         bootId: randomId(this.o.random ?? cryptoRandom),
+        isolationCheck: c.cluster.isolationCheck > 0 ? { timeoutMs: c.cluster.isolationCheck } : null,
         onPeersLost: (ids) => this.engine.resync(`lost ${ids.join(', ')}`),
       });
       await this.cluster.start();
@@ -315,6 +317,9 @@ export class ContinuumNode {
         store,
         draining: this.draining,
         partition: partition ? { band: partition.band, side: partition.side, action: partition.action } : null,
+        // How fresh `store: ok` is: a peer that cannot reach the store trusts only an answer newer than its failure.
+        ...(this.cluster?.membership.lastOkAt != null ? { storeOkAgoMs: Math.round(performance.now() - this.cluster.membership.lastOkAt) } : {}),
+        isolated: this.cluster?.isolation?.isolated ?? false,
         ...(db ? { database: { state: db.state, primary: db.primary, reason: db.reason } } : {}),
       },
     };

@@ -68,6 +68,21 @@ describe('partition policy under real cuts (PostgreSQL, node 3 behind a fault pr
     await eventually(async () => assert.equal(await initialize(nodes[2]), 200), 8000);
   });
 
+  it('a node whose own database link is cut, while its peers reach the database, answers MCP 503 at once and stays ready', async () => {
+    proxy.cut();
+    const isolated = async () => ((await (await fetch(nodes[2].url.replace('/mcp', '/readyz'))).json()) as { isolated: boolean }).isolated;
+    await eventually(async () => assert.equal(await isolated(), true), 8000);
+    const r = await fetch(nodes[2].url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    assert.equal(r.status, 503);
+    assert.equal(r.headers.get('retry-after'), '1');
+    assert.match(((await r.json()) as { error: { message: string } }).error.message, /cannot reach the store \(its peers can\), retry on another node/);
+    assert.equal(await ready(nodes[2]), 200, 'still ready: a short partition is ridden out, only the work that needs the store goes elsewhere');
+    assert.equal(await initialize(nodes[0]), 200, 'its peers serve');
+    proxy.heal();
+    await eventually(async () => assert.equal(await isolated(), false), 8000);
+    assert.equal(await initialize(nodes[2]), 200);
+  });
+
   it('past the second threshold the minority fails over: not ready until the cut heals', async () => {
     proxy.cut();
     await eventually(async () => assert.ok((await decisions(nodes[2])).has('long/minority/failover')), 10_000);

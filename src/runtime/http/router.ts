@@ -20,6 +20,8 @@ export interface RouterDeps {
   modern: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>;
   health: () => Record<string, unknown>;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, unknown> }>;
+  /** This node alone lost the store (cluster/isolation.ts): MCP requests get 503 before anything is done. */
+  isIsolated?: () => boolean;
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** The admin REST API, for paths under /api/ (src/api). */
   api?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -79,6 +81,12 @@ export function createRouter(d: RouterDeps) {
       return sendRpcError(res, 503, SERVER_ERROR, 'Service Unavailable: this node is draining, retry on another node', null, {
         'retry-after': '1',
         connection: 'close',
+      });
+    }
+    if (d.isIsolated?.()) {
+      // Nothing was done: safe for the balancer (or the client) to send it to another node.
+      return sendRpcError(res, 503, SERVER_ERROR, 'Service Unavailable: this node cannot reach the store (its peers can), retry on another node', null, {
+        'retry-after': '1',
       });
     }
     let body: unknown;
