@@ -13,6 +13,9 @@
  */
 import { repeat } from '../core/repeat.js';
 
+/** What an isolated node answers MCP requests with (HTTP 503, Retry-After: 1). */
+export const ISOLATED_MESSAGE = 'Service Unavailable: this node cannot reach the store (its peers can), retry on another node';
+
 export interface Peer {
   id: string;
   /** The peer's /mcp URL (as it registered); /readyz is asked on the same origin. */
@@ -48,8 +51,15 @@ export interface IsolationOptions {
   now?: () => number;
 }
 
+/** What request handlers watch: whether this node is isolated, and a call when it becomes so. */
+export interface IsolationSignal {
+  readonly isolated: boolean;
+  /** Calls `fn` when this node becomes isolated; returns the function that stops that. */
+  onIsolated(fn: () => void): () => void;
+}
+
 /** Isolation across heartbeats: the peers are asked while they fail; a good heartbeat clears it. */
-export class IsolationTracker {
+export class IsolationTracker implements IsolationSignal {
   /** Peers that reach the store while this node does not; empty when not isolated. */
   private vouchers: string[] = [];
   private failingSince: number | null = null;
@@ -57,6 +67,7 @@ export class IsolationTracker {
   private checking = false;
   private goodBeats = 0;
   private readonly now: () => number;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly o: IsolationOptions) {
     this.now = o.now ?? (() => performance.now());
@@ -98,6 +109,11 @@ export class IsolationTracker {
     }
   }
 
+  onIsolated(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
   stop(): void {
     this.stopAsking();
   }
@@ -110,6 +126,8 @@ export class IsolationTracker {
   private set(vouchers: string[]): void {
     const was = this.isolated;
     this.vouchers = vouchers;
-    if (was !== this.isolated) this.o.onChange?.(this.isolated, vouchers);
+    if (was === this.isolated) return;
+    this.o.onChange?.(this.isolated, vouchers);
+    if (this.isolated) for (const fn of [...this.listeners]) fn();
   }
 }

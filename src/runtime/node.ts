@@ -171,10 +171,16 @@ export class ContinuumNode {
       maxBodyBytes: c.mcp.maxBodyBytes,
       origin: { allowedOrigins: c.mcp.allowedOrigins, allowedHosts: c.mcp.allowedHosts, loopbackBind: isLoopbackBind(c.host) },
       auth: new TokenAuth(c.mcp.tokens),
-      legacy: new LegacyHttpHandler(this.engine, random, () => {
-        const action = this.cluster?.decision.action;
-        return action !== 'stop-new-work' && action !== 'failover';
-      }),
+      legacy: new LegacyHttpHandler(
+        this.engine,
+        random,
+        () => {
+          const action = this.cluster?.decision.action;
+          return action !== 'stop-new-work' && action !== 'failover';
+        },
+        // The cluster starts after the router: its isolation is looked up per request.
+        () => this.cluster?.isolation ?? null,
+      ),
       modern: async (req, res, body) => {
         if (this.modern) return this.modern.serve(req, res, body);
         res.writeHead(400, { 'content-type': 'application/json' });

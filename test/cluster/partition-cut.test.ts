@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, stopCluster, type ClusterNode } from '../support/cluster.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, within } from '../support/eventually.js';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { initializeBody, MCP_HEADERS } from '../support/in-process.js';
+import { initializeBody, MCP_HEADERS, rawSession } from '../support/in-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 /**
@@ -69,9 +69,19 @@ describe('partition policy under real cuts (PostgreSQL, node 3 behind a fault pr
   });
 
   it('a node whose own database link is cut, while its peers reach the database, answers MCP 503 at once and stays ready', async () => {
+    const elsewhere = await rawSession(nodes[0].url);
     proxy.cut();
+    // In flight when the link dies: node 3 must load this session from the store, and waits on the cut link.
+    const held = fetch(nodes[2].url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': elsewhere, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
     const isolated = async () => ((await (await fetch(nodes[2].url.replace('/mcp', '/readyz'))).json()) as { isolated: boolean }).isolated;
     await eventually(async () => assert.equal(await isolated(), true), 8000);
+    const gaveUp = await within(held, 5000, () => 'the request held on the cut link was never answered');
+    assert.equal(gaveUp.status, 503, 'a request waiting on the dead link gives up once the node knows it is isolated');
+    assert.match(((await gaveUp.json()) as { error: { message: string } }).error.message, /cannot reach the store \(its peers can\)/);
     const r = await fetch(nodes[2].url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
     assert.equal(r.status, 503);
     assert.equal(r.headers.get('retry-after'), '1');

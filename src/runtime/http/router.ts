@@ -5,6 +5,7 @@ import { INTERNAL_ERROR, PARSE_ERROR, SERVER_ERROR } from '../../protocol/jsonrp
 import type { LegacyHttpHandler, LegacyRequest } from '../legacy/http-handler.js';
 import type { DeliveryExtra } from '../legacy/session-transport.js';
 import { BodyTooLarge, readBody } from './body.js';
+import { ISOLATED_MESSAGE } from '../../cluster/isolation.js';
 import { sendJson, sendRpcError } from './reply.js';
 import { checkOrigin, type OriginPolicy, type TokenAuth } from './security.js';
 
@@ -85,9 +86,7 @@ export function createRouter(d: RouterDeps) {
     }
     if (d.isIsolated?.()) {
       // Nothing was done: safe for the balancer (or the client) to send it to another node.
-      return sendRpcError(res, 503, SERVER_ERROR, 'Service Unavailable: this node cannot reach the store (its peers can), retry on another node', null, {
-        'retry-after': '1',
-      });
+      return sendRpcError(res, 503, SERVER_ERROR, ISOLATED_MESSAGE, null, { 'retry-after': '1' });
     }
     let body: unknown;
     if (method === 'POST') {

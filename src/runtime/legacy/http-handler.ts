@@ -9,6 +9,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcRequest,
 } from '../../protocol/jsonrpc.js';
+import { ISOLATED_MESSAGE, type IsolationSignal } from '../../cluster/isolation.js';
 import { sendJson, sendRpcError } from '../http/reply.js';
 import { PostChannel } from './post-channel.js';
 import type { SessionEngine } from './session-engine.js';
@@ -27,6 +28,12 @@ function isValidMessage(m: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+const GAVE_UP = Symbol('isolated');
+
+function sendIsolated(res: ServerResponse): void {
+  sendRpcError(res, 503, SERVER_ERROR, ISOLATED_MESSAGE, null, { 'retry-after': '1' });
 }
 
 /** Protocol revision from which streams start with a priming event (SEP-1699). */
@@ -63,6 +70,8 @@ export class LegacyHttpHandler {
     random: Random,
     /** False while the partition policy has this node stop taking new work. */
     private readonly acceptsNewSessions: () => boolean = () => true,
+    /** This node alone lost the store (cluster/isolation.ts): store waits before any work give up. */
+    private readonly isolation: () => IsolationSignal | null = () => null,
   ) {
     this.streamPrefix = randomId(random, 9).replace(/[^A-Za-z0-9]/g, 'x') + '_';
   }
@@ -84,7 +93,9 @@ export class LegacyHttpHandler {
       if (!this.acceptsNewSessions()) {
         return sendRpcError(res, 503, SERVER_ERROR, 'Service Unavailable: this node is on the minority side of a partition and takes no new sessions; retry another node', null, { 'retry-after': '1' });
       }
-      const { session, response } = await this.engine.create(init, r.principal, r.extra);
+      const created = await this.unlessIsolated(this.engine.create(init, r.principal, r.extra));
+      if (created === GAVE_UP) return sendIsolated(res);
+      const { session, response } = created;
       return sendJson(res, 200, response, session ? { [SESSION_HEADER]: session.id } : {});
     }
     const session = await this.session(r);
@@ -163,6 +174,29 @@ export class LegacyHttpHandler {
     r.res.writeHead(200).end();
   }
 
+  /**
+   * `work` (a session load or create: the store round trip before anything reaches the server), or
+   * GAVE_UP if this node becomes isolated first. Its store link is then dead: the request would wait
+   * until the client gives up, where a 503 has the balancer retry it on a node that can serve it. The
+   * work goes on in the background and its result is dropped (a created session nobody learns of
+   * expires unused).
+   */
+  private async unlessIsolated<T>(work: Promise<T>): Promise<T | typeof GAVE_UP> {
+    const isolation = this.isolation();
+    if (!isolation) return work;
+    let stop = (): void => undefined;
+    const gaveUp = new Promise<typeof GAVE_UP>((resolve) => {
+      if (isolation.isolated) return resolve(GAVE_UP);
+      stop = isolation.onIsolated(() => resolve(GAVE_UP));
+    });
+    try {
+      return await Promise.race([work, gaveUp]);
+    } finally {
+      stop();
+      work.catch(() => undefined);
+    }
+  }
+
   /** The request's session; answers 400 or 404 itself and returns null when there is none. */
   private async session(r: LegacyRequest) {
     const id = sessionIdOf(r.req);
@@ -170,7 +204,11 @@ export class LegacyHttpHandler {
       sendRpcError(r.res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
       return null;
     }
-    const session = await this.engine.get(id, r.principal, r.extra);
+    const session = await this.unlessIsolated(this.engine.get(id, r.principal, r.extra));
+    if (session === GAVE_UP) {
+      sendIsolated(r.res);
+      return null;
+    }
     if (!session) {
       sendRpcError(r.res, 404, -32001, 'Session not found');
       return null;
