@@ -89,6 +89,18 @@ export interface EventStore {
   pruneEvents(before: number): Promise<number>;
   /** The highest seq ever assigned in this store (0 when none); a fresh stream's priming id uses it. */
   maxSeq(): Promise<number>;
+  /**
+   * Of these stream positions, the ones with an event after them, in the order given: one round trip
+   * for a node that re-reads all its connected streams (see SessionEngine.resync).
+   */
+  streamsWithEventsAfter(cursors: StreamCursor[]): Promise<StreamCursor[]>;
+}
+
+/** A position in one stream of one session: what a connection has had up to. */
+export interface StreamCursor {
+  sessionId: string;
+  streamId: string;
+  afterSeq: number;
 }
 
 /** A node as it registered itself; times are the store's, never the node's own clock. */

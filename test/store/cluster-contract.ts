@@ -104,6 +104,25 @@ export function clusterContract(name: string, open: OpenClusterStore): void {
       });
     });
 
+    describe('events.streamsWithEventsAfter', () => {
+      it('names, in the order given, the stream positions another process has written past', async () => {
+        await store.sessions.createSession(sessionRecord('s1'));
+        await store.sessions.createSession(sessionRecord('s2'));
+        const [a, b] = await store.events.appendEvents([newEvent('s1', 'standalone', 1), newEvent('s2', 'standalone', 2)]);
+        const peer = await openPeer();
+        const [c] = await peer.events.appendEvents([newEvent('s2', 'post:x', 3)]);
+        const cursors = [
+          { sessionId: 's2', streamId: 'post:x', afterSeq: 0 },
+          { sessionId: 's1', streamId: 'standalone', afterSeq: a.seq },
+          { sessionId: 's2', streamId: 'standalone', afterSeq: b.seq - 1 },
+          { sessionId: 's2', streamId: 'post:x', afterSeq: c.seq },
+          { sessionId: 'nobody', streamId: 'standalone', afterSeq: 0 },
+        ];
+        assert.deepEqual(await store.events.streamsWithEventsAfter(cursors), [cursors[0], cursors[2]]);
+        assert.deepEqual(await store.events.streamsWithEventsAfter([]), []);
+      });
+    });
+
     describe('nodes', () => {
       const node = (id: string, extra: Partial<{ region: string; url: string; state: JsonObject }> = {}) => ({
         id,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cliPath } from './paths.js';
 
@@ -22,6 +23,8 @@ export async function startNodeProcess(args: string[], env: Record<string, strin
   });
   let tail = '';
   let served = false;
+  const logFile = process.env.CONTINUUM_DRILL_NODE_LOGS;
+  const nodeName = args[args.indexOf('--node-id') + 1] ?? String(child.pid);
   const exited = once(child, 'exit').catch(() => undefined);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -31,6 +34,8 @@ export async function startNodeProcess(args: string[], env: Record<string, strin
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-8000);
+      // Every node's log in one file, when asked (to find out afterwards what a node saw during a fault).
+      if (logFile) appendFileSync(logFile, chunk.replace(/^(?=.)/gm, `[${nodeName}] `));
       if (!served && /serving MCP at/.test(tail)) {
         served = true;
         clearTimeout(timer);

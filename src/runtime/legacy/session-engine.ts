@@ -6,6 +6,7 @@ import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../../prot
 import type { BusMessage, JsonObject, SessionPatch, SessionRecord, Store, StoredEvent } from '../../store/port.js';
 import { EventWriter } from './event-writer.js';
 import { LiveSession, type SessionHost } from './live-session.js';
+import type { StreamOutput } from './stream-output.js';
 import type { ServerFactory } from './server-factory.js';
 import type { DeliveryExtra } from './session-transport.js';
 import type { TaskManager } from '../tasks/manager.js';
@@ -86,14 +87,24 @@ export class SessionEngine implements SessionHost {
    * the node calls this then (bus gap, peer lost), so no committed event waits for a hint that never comes.
    */
   resync(reason: string): void {
-    let streams = 0;
-    for (const live of this.live.values()) {
-      for (const output of live.attachedOutputs()) {
-        streams++;
-        output.pull((after) => this.readEventsAfter(live.id, output.streamId, after)).catch((err: Error) => this.o.log.warn({ err: err.message, sessionId: live.id }, 'could not re-read a stream'));
-      }
-    }
-    if (streams > 0) this.o.log.info({ streams }, `re-reading connected streams: ${reason}`);
+    const connected: { live: LiveSession; output: StreamOutput }[] = [];
+    for (const live of this.live.values()) for (const output of live.attachedOutputs()) connected.push({ live, output });
+    if (connected.length === 0) return;
+    // One round trip asks which streams are behind; only those are read (a node holds thousands).
+    const cursors = connected.map(({ live, output }) => ({ sessionId: live.id, streamId: output.streamId, afterSeq: output.position }));
+    this.o.store.events.streamsWithEventsAfter(cursors).then(
+      (behind) => {
+        const due = new Set(behind.map((c) => `${c.sessionId}\u0000${c.streamId}`));
+        let pulled = 0;
+        for (const { live, output } of connected) {
+          if (!due.has(`${live.id}\u0000${output.streamId}`)) continue;
+          pulled++;
+          output.pull((after) => this.readEventsAfter(live.id, output.streamId, after)).catch((err: Error) => this.o.log.warn({ err: err.message, sessionId: live.id }, 'could not re-read a stream'));
+        }
+        if (pulled > 0) this.o.log.info({ streams: connected.length, behind: pulled }, `connected streams were behind: ${reason}`);
+      },
+      (err: Error) => this.o.log.warn({ err: err.message, streams: connected.length }, `could not re-read connected streams (${reason})`),
+    );
   }
 
   /** Starts the background sweeps (eviction, touch flush, expiry, retention). */

@@ -25,6 +25,11 @@ export class StreamOutput {
     private readonly endAfterResponse = false,
   ) {}
 
+  /** The seq this stream's connection has had up to (events after it are still due to it). */
+  get position(): number {
+    return this.written;
+  }
+
   get attached(): boolean {
     return this.writer?.isOpen ?? false;
   }

@@ -85,6 +85,8 @@ export class MemoryStore implements Store {
     },
     // The counter, not the newest event: pruning never lowers it.
     maxSeq: async () => this.seq,
+    streamsWithEventsAfter: async (cursors) =>
+      cursors.filter((c) => this.eventList.some((e) => e.sessionId === c.sessionId && e.streamId === c.streamId && e.seq > c.afterSeq)),
   };
 
   async migrate(): Promise<void> {}

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import type { EventStore, NewEvent, StoredEvent } from '../port.js';
+import type { EventStore, NewEvent, StoredEvent, StreamCursor } from '../port.js';
 import { eventFromRow, type EventRow } from '../rows.js';
 import type { PostgresPool } from './pool.js';
 
@@ -82,5 +82,17 @@ export class PostgresEventStore implements EventStore {
     const [row] = await this.pool.run('idempotent', (sql) => sql<{ seq: string }[]>`
       SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('continuum_events', 'seq')::regclass), 0) AS seq`);
     return Number(row.seq);
+  }
+
+  async streamsWithEventsAfter(cursors: StreamCursor[]): Promise<StreamCursor[]> {
+    if (cursors.length === 0) return [];
+    const rows = await this.pool.run('idempotent', (sql) => sql<{ ord: string }[]>`
+      SELECT c.ord
+        FROM unnest(${cursors.map((c) => c.sessionId)}::text[], ${cursors.map((c) => c.streamId)}::text[], ${cursors.map((c) => c.afterSeq)}::bigint[])
+             WITH ORDINALITY AS c (session_id, stream_id, after_seq, ord)
+       WHERE EXISTS (SELECT 1 FROM continuum_events e
+                      WHERE e.session_id = c.session_id AND e.stream_id = c.stream_id AND e.seq > c.after_seq)
+       ORDER BY c.ord`);
+    return rows.map((r) => cursors[Number(r.ord) - 1]);
   }
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.js';
-import type { EventStore, NewEvent, StoredEvent } from '../port.js';
+import type { EventStore, NewEvent, StoredEvent, StreamCursor } from '../port.js';
 import { EVENT_COLUMNS, eventFromRow, type EventRow } from '../rows.js';
 
 const COLUMNS = EVENT_COLUMNS.join(', ');
@@ -18,6 +18,9 @@ function prepare(db: Database.Database) {
       ORDER BY seq LIMIT ?`,
   );
   const prune = db.prepare<[number]>(`DELETE FROM continuum_events WHERE created_at < ?`);
+  const hasAfter = db
+    .prepare<[string, string, number], number>(`SELECT 1 FROM continuum_events WHERE session_id = ? AND stream_id = ? AND seq > ? LIMIT 1`)
+    .pluck();
   // AUTOINCREMENT's counter, not max(seq): it never goes back when the newest events are pruned.
   const maxSeq = db
     .prepare<[], number>(`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'continuum_events'), 0)`)
@@ -27,6 +30,8 @@ function prepare(db: Database.Database) {
     select,
     after,
     maxSeq,
+    // One read transaction: every answer from the same snapshot.
+    withEventsAfter: db.transaction((cursors: StreamCursor[]) => cursors.filter((c) => hasAfter.get(c.sessionId, c.streamId, c.afterSeq) !== undefined)),
     // One BEGIN IMMEDIATE transaction per batch: one fsync for the whole batch, and the write lock
     // makes seq order equal commit order across processes sharing the file.
     append: db.transaction((events: NewEvent[], createdAt: number): StoredEvent[] =>
@@ -76,5 +81,9 @@ export class SqliteEventStore implements EventStore {
 
   async maxSeq(): Promise<number> {
     return this.s.maxSeq.get() as number;
+  }
+
+  async streamsWithEventsAfter(cursors: StreamCursor[]): Promise<StreamCursor[]> {
+    return this.s.withEventsAfter(cursors);
   }
 }
