@@ -41,6 +41,9 @@ export interface ClusterOptions {
 /** Bus channel for operator requests to nodes (e.g. { k: 'drain', target: nodeId }). */
 export const CONTROL_CHANNEL = 'control';
 
+/** How long a fresh connection may take to answer before this node's store link counts as cut. */
+const LINK_PROBE_MS = 2000;
+
 /** The name of the lease singleton work (monitors, schedulers, sweeps) runs under. */
 export const LEADER_LEASE = 'continuum/leader';
 
@@ -80,6 +83,7 @@ export class Cluster {
           timeoutMs: o.isolationCheck.timeoutMs,
           everyMs: o.heartbeatMs,
           now: this.monotonic,
+          linkAlive: () => o.store.linkAlive(LINK_PROBE_MS),
           onChange: (isolated, peers) =>
             isolated
               ? o.log.warn({ peers }, 'this node alone lost the store (its peers reach it): MCP requests get 503 so the balancer retries them elsewhere')

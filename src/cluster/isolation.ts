@@ -8,8 +8,10 @@
  * that can serve them (HAProxy `retry-on 503`).
  *
  * "After the failure began" is what keeps a database outage from looking like isolation: then every
- * node's last good heartbeat is older than the outage. When no peer vouches, the store itself is down
- * (or this side of a partition has no store): the partition policy decides, as before.
+ * node's last good heartbeat is older than the outage. A store that is only slow fails heartbeats
+ * unevenly, so a peer may seem to vouch; a fresh connection to it still gets an answer (linkAlive), and
+ * only a link that answers nothing counts. When no peer vouches, the store itself is down (or this side
+ * of a partition has no store): the partition policy decides, as before.
  */
 import { repeat } from '../core/repeat.js';
 
@@ -41,12 +43,22 @@ export async function peersReachingStore(peers: readonly Peer[], timeoutMs: numb
   return answers.filter((id): id is string => id !== null);
 }
 
+/** While the store is slow but answering, how often to probe the link again. */
+const LINK_RECHECK_MS = 10_000;
+
 export interface IsolationOptions {
   /** How long to wait for the peers' answers. */
   timeoutMs: number;
   /** How often to ask them while this node's heartbeats fail. */
   everyMs: number;
   onChange?: (isolated: boolean, peers: string[]) => void;
+  /**
+   * Whether this node's link to the store carries anything (Store.linkAlive), asked once peers vouch.
+   * A store that is only slow (commits waiting on a synchronous standby, a checkpoint) fails heartbeats
+   * unevenly, so some peer always seems to reach it; a fresh connection still gets an answer then. Only
+   * a link that answers nothing is this node's own fault.
+   */
+  linkAlive?: () => Promise<boolean>;
   /** Monotonic milliseconds (injectable for tests). */
   now?: () => number;
 }
@@ -66,6 +78,7 @@ export class IsolationTracker implements IsolationSignal {
   private loop: { stop(): void } | null = null;
   private checking = false;
   private goodBeats = 0;
+  private link: { alive: boolean; at: number } | null = null;
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
 
@@ -85,6 +98,7 @@ export class IsolationTracker implements IsolationSignal {
     if (storeOk) {
       this.goodBeats++;
       this.failingSince = null;
+      this.link = null;
       this.stopAsking();
       this.set([]);
       return Promise.resolve();
@@ -101,12 +115,25 @@ export class IsolationTracker implements IsolationSignal {
     this.checking = true;
     const before = this.goodBeats;
     try {
-      const vouchers = await peersReachingStore(peers(), this.o.timeoutMs, this.now() - this.failingSince);
+      let vouchers = await peersReachingStore(peers(), this.o.timeoutMs, this.now() - this.failingSince);
+      if (vouchers.length > 0 && (await this.linkAnswers())) vouchers = [];
       // A good heartbeat while the peers were asked settles it: the store answers this node.
       if (this.goodBeats === before) this.set(vouchers);
     } finally {
       this.checking = false;
     }
+  }
+
+  /**
+   * The link probe's verdict, asked once per failure (and again every LINK_RECHECK_MS while the link
+   * answers): each probe through a cut link may leave a connection half-open on the way, so a node
+   * does not keep knocking.
+   */
+  private async linkAnswers(): Promise<boolean> {
+    if (!this.o.linkAlive) return false;
+    const now = this.now();
+    if (!this.link || (this.link.alive && now - this.link.at >= LINK_RECHECK_MS)) this.link = { alive: await this.o.linkAlive(), at: now };
+    return this.link.alive;
   }
 
   onIsolated(fn: () => void): () => void {

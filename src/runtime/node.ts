@@ -235,7 +235,9 @@ export class ContinuumNode {
           void this.stop();
         },
         bootId: randomId(this.o.random ?? cryptoRandom),
-        isolationCheck: c.cluster.isolationCheck > 0 ? { timeoutMs: c.cluster.isolationCheck } : null,
+        // A shared SQLite file has no link of one node's own to lose: a failed heartbeat there is lock
+        // contention, which peers that got the lock must not mistake for isolation.
+        isolationCheck: c.cluster.isolationCheck > 0 && this.durableStore.kind === 'postgres' ? { timeoutMs: c.cluster.isolationCheck } : null,
         onPeersLost: (ids) => this.engine.resync(`lost ${ids.join(', ')}`),
       });
       await this.cluster.start();

@@ -210,6 +210,12 @@ export interface Store {
   migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Whether this process's link to the store carries anything: false only when a fresh connection
+   * got no answer at all within `timeoutMs` (packets dropped on the way: the link is cut). A slow store
+   * still answers a fresh `SELECT 1`; a store that is down refuses at once; both are answers.
+   */
+  linkAlive(timeoutMs: number): Promise<boolean>;
   /** The store's own clock (ms since epoch): heartbeats and leases use it, never a node's clock. */
   now(): Promise<number>;
   close(): Promise<void>;

@@ -64,6 +64,31 @@ describe('isolation: does this node alone lose the store?', () => {
     }
   });
 
+  it('is not isolated while its own link still answers a fresh connection (a slow store, not a cut)', async () => {
+    let clock = 0;
+    let alive = true;
+    let probes = 0;
+    const t = new IsolationTracker({ timeoutMs: 300, everyMs: 60_000, now: () => clock, linkAlive: async () => (probes++, alive) });
+    try {
+      await t.observe(false, () => []);
+      clock = 500;
+      await t.ask(() => [p.fresh]);
+      assert.equal(t.isolated, false, 'a peer vouches, but this node still reaches the store: it is slow');
+      alive = false;
+      clock = 5_000;
+      await t.ask(() => [p.fresh]);
+      assert.equal(t.isolated, false, 'the link was probed 4.5 s ago: not again yet');
+      clock = 11_000;
+      await t.ask(() => [p.fresh]);
+      assert.equal(t.isolated, true, 'probed again: the link answers nothing, it is cut');
+      clock = 20_000;
+      await t.ask(() => [p.fresh]);
+      assert.equal(probes, 2, 'a cut link is not probed again until a good heartbeat');
+    } finally {
+      t.stop();
+    }
+  });
+
   it('drops a round of questions overtaken by a good heartbeat', async () => {
     let clock = 0;
     const t = new IsolationTracker({ timeoutMs: 300, everyMs: 60_000, now: () => clock });

@@ -10,6 +10,8 @@ import { runFailover } from '../../src/database/failover.js';
 import { startReplicatedCluster } from '../../src/database/local/replicated-cluster.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { freePort } from '../support/ports.js';
 
 const databases: TestDatabase[] = [];
 
@@ -185,6 +187,33 @@ describe('postgres: bus over LISTEN/NOTIFY', () => {
       await store.close();
       await peer.close();
       await db.stop();
+    }
+  });
+});
+
+describe('postgres: is the link to the store alive?', () => {
+  it('says yes for a server that answers or refuses, and no only for a link that swallows everything', async () => {
+    const url = await freshDatabase();
+    const u = new URL(url);
+    const proxy = new FaultProxy({ host: u.hostname, port: Number(u.port || 5432) });
+    const via = new URL(url);
+    via.port = String(await proxy.start());
+    const direct = new PostgresStore(url);
+    const cut = new PostgresStore(via.toString());
+    const refused = new URL(url);
+    refused.port = String(await freePort());
+    const down = new PostgresStore(refused.toString());
+    try {
+      assert.equal(await direct.linkAlive(2000), true);
+      assert.equal(await cut.linkAlive(2000), true, 'through the proxy before the cut');
+      proxy.cut();
+      assert.equal(await cut.linkAlive(1000), false, 'the cut link answers nothing');
+      assert.equal(await down.linkAlive(1000), true, 'a refused connection is an answer: the server is down for everyone');
+      proxy.heal();
+      assert.equal(await cut.linkAlive(2000), true, 'healed');
+    } finally {
+      await Promise.all([direct.close(), cut.close(), down.close()]);
+      await proxy.stop();
     }
   });
 });

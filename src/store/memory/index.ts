@@ -91,6 +91,9 @@ export class MemoryStore implements Store {
 
   async migrate(): Promise<void> {}
   async ping(): Promise<void> {}
+  async linkAlive(): Promise<boolean> {
+    return true;
+  }
   /** This process is the store: its time is the machine's (the injected clock only stamps events). */
   async now(): Promise<number> {
     return Date.now();

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../../core/clock.js';
+import { withTimeout } from '../../core/timeout.js';
 import type { Store } from '../port.js';
 import { PostgresAuditStore } from './audit.js';
 import { PostgresMessageBus } from './bus.js';
@@ -7,7 +8,7 @@ import { PostgresEventStore } from './events.js';
 import { PostgresLeaseStore } from './leases.js';
 import { migratePostgres } from './migrate.js';
 import { PostgresNodeRegistry } from './nodes.js';
-import { PostgresPool, type PrimaryInfo } from './pool.js';
+import { PostgresPool, type PrimaryInfo, type Sql } from './pool.js';
 import { PostgresSessionStore } from './sessions.js';
 import { PostgresTaskStore } from './tasks.js';
 import { PostgresOutboxStore } from './outbox.js';
@@ -86,6 +87,29 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.pool.run('idempotent', (sql) => sql`SELECT 1`);
+  }
+
+  /**
+   * A connection of its own (the pool's may all hang on the dead link), one `SELECT 1`, then closed.
+   * Only silence counts as a dead link: postgres.js's connect timeout or ours; a refusal, a reset or an
+   * error from the server is an answer.
+   */
+  async linkAlive(timeoutMs: number): Promise<boolean> {
+    let sql: Sql | undefined;
+    const attempt = (async () => {
+      ({ sql } = await this.pool.dedicated({ max: 1, connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)), connection: { application_name: 'continuum-link-probe' } }));
+      await sql`SELECT 1`;
+    })();
+    try {
+      await withTimeout(attempt, timeoutMs, 'no answer');
+      return true;
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      return !(e.code === 'CONNECT_TIMEOUT' || e.code === 'ETIMEDOUT' || /^no answer within/.test(e.message ?? ''));
+    } finally {
+      // Closed once the attempt settles (a connect under way would otherwise outlive the end).
+      void attempt.catch(() => undefined).finally(() => sql?.end({ timeout: 0 }).catch(() => undefined));
+    }
   }
 
   async now(): Promise<number> {

@@ -70,6 +70,11 @@ export class SqliteStore implements Store {
     migrateSqlite(this.db);
   }
 
+  /** A local file has no link to cut. */
+  async linkAlive(): Promise<boolean> {
+    return true;
+  }
+
   async ping(): Promise<void> {
     this.selectOne.get();
   }
