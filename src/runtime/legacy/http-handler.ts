@@ -204,7 +204,9 @@ export class LegacyHttpHandler {
       sendRpcError(r.res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
       return null;
     }
-    const session = await this.unlessIsolated(this.engine.get(id, r.principal, r.extra));
+    // A session live here needs no store round trip: nothing to give up (and the hot path stays plain).
+    const lookup = this.engine.get(id, r.principal, r.extra);
+    const session = this.engine.live.has(id) ? await lookup : await this.unlessIsolated(lookup);
     if (session === GAVE_UP) {
       sendIsolated(r.res);
       return null;
