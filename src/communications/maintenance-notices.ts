@@ -161,19 +161,18 @@ export class MaintenanceNotices {
     const extra = type === 'email' || type === 'webhook' ? { unsubscribeUrl: this.d.unsubscribeUrl({ unsubscribeToken: 'TOKEN' } as SubscriberRecord) } : {};
     const rendered = this.d.engine.render('maintenance', type, { ...data, ...extra });
     const recipient = type === 'email' ? 'recipient@example.test' : type === 'sms' ? '+15550100' : null;
-    return { rendered, content: contentOf(type, rendered, data, recipient) };
+    return { rendered, content: contentOf(type, rendered, data, recipient, 'msg_preview') };
   }
 
   /** Commits the notice's messages (idempotent keys); returns how many there are. */
   private async send(w: Maintenance, kind: NoticeKind, subscribers: SubscriberRecord[]): Promise<number> {
     const data = this.data(w, kind);
     const drafts: Parameters<Outbox['commit']>[0] = [];
-    const add = (channel: string, recipient: string | null, content: JsonObject | null) => {
-      if (!content) return;
+    const add = (channel: string, recipient: string | null, build: (key: string) => JsonObject | null) => {
       const hash = createHash('sha256').update(`${channel}\u0000${recipient ?? ''}`).digest('hex').slice(0, 16);
       const key = `msg_mnt_${w.id}_${kind.replace(':', '-')}_${hash}`;
-      const body = content.body as JsonObject | undefined;
-      if (body) body.idempotency_key = key;
+      const content = build(key);
+      if (!content) return;
       drafts.push({ channel, recipient, template: 'maintenance', content, idempotencyKey: key, incidentId: null, orderKey: maintenanceStream(w.id) });
     };
     const render = (type: ChannelType, extra: Record<string, unknown> = {}) => this.d.engine.render('maintenance', type, { ...data, ...extra });
@@ -185,8 +184,8 @@ export class MaintenanceNotices {
         const ch = this.d.config.channels.find((c) => c.name === rule.channel)!;
         const rendered = render(ch.type);
         if (ch.type === 'email' || ch.type === 'sms') {
-          for (const to of new Set(rule.to ?? ch.to)) add(ch.name, to, contentOf(ch.type, rendered, data, to));
-        } else add(ch.name, null, contentOf(ch.type, rendered, data, null));
+          for (const to of new Set(rule.to ?? ch.to)) add(ch.name, to, (k) => contentOf(ch.type, rendered, data, to, k));
+        } else add(ch.name, null, (k) => contentOf(ch.type, rendered, data, null, k));
       }
     }
     const email = this.d.router.emailChannel;
@@ -195,10 +194,14 @@ export class MaintenanceNotices {
       if (s.components.length > 0 && !s.components.some((c) => w.components.includes(c))) continue;
       const unsubscribeUrl = this.d.unsubscribeUrl(s);
       if (s.kind === 'email' && email) {
-        const c = contentOf('email', render('email', { unsubscribeUrl }), data, s.address);
-        add(email.name, s.address, c && { ...c, headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } });
+        const rendered = render('email', { unsubscribeUrl });
+        add(email.name, s.address, (k) => {
+          const c = contentOf('email', rendered, data, s.address, k);
+          return c && { ...c, headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
+        });
       } else if (s.kind === 'webhook') {
-        add(SUBSCRIBER_WEBHOOKS, s.address, contentOf('webhook', render('webhook', { unsubscribeUrl }), data, s.address));
+        const rendered = render('webhook', { unsubscribeUrl });
+        add(SUBSCRIBER_WEBHOOKS, s.address, (k) => contentOf('webhook', rendered, data, s.address, k));
       }
     }
     await this.d.outbox.commit(drafts);
@@ -207,7 +210,7 @@ export class MaintenanceNotices {
 }
 
 /** Channel content of a maintenance notice (PagerDuty takes none: maintenance pages nobody). */
-function contentOf(type: ChannelType, r: Rendered, data: Record<string, unknown>, recipient: string | null): JsonObject | null {
+function contentOf(type: ChannelType, r: Rendered, data: Record<string, unknown>, recipient: string | null, key: string): JsonObject | null {
   switch (type) {
     case 'slack':
       return slackMessage(r, `${String(data.id)} · <${String(data.statusPageUrl)}|status page>`);
@@ -222,7 +225,7 @@ function contentOf(type: ChannelType, r: Rendered, data: Record<string, unknown>
         body: {
           type: `maintenance.${String(data.notice)}`,
           version: '1',
-          idempotency_key: '',
+          idempotency_key: key,
           subject: r.subject,
           text: r.text,
           short: r.short,

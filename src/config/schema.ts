@@ -77,9 +77,9 @@ export const configSchema = z
         leaseTtl: duration.prefault('6s'),
         /**
          * When this node's heartbeat fails, ask the peers (their /readyz) whether they reach the store; if
-         * one does, this node alone lost it and answers MCP requests 503 at once (the balancer retries them
-         * elsewhere) instead of holding them on a dead link. 0 turns it off; otherwise how long to wait for
-         * the peers' answers.
+         * one does and a fresh connection of this node's own gets no answer, this node alone lost the store
+         * and answers MCP requests 503 at once (the balancer retries them elsewhere) instead of holding
+         * them on a dead link (PostgreSQL only). 0 turns it off; otherwise how long to wait for the peers.
          */
         isolationCheck: duration.prefault('500ms'),
         partition: z
